@@ -1,0 +1,83 @@
+// core/g.h — the G (a user thread), as the scheduler sees it.
+//
+// Ownership: a G's fields are written by the G itself while it runs, or by
+// whoever holds it in a queue or wait list (run queues, futex buckets, timer
+// heaps) while it does not. `status` is the only field read concurrently.
+// A G's memory (and TCB) lives at the top of its stack block (core/stack.h),
+// except for the main thread's G and each M's g0, which are allocated once.
+// G memory is never returned to the system while the process runs (blocks
+// are cached or trimmed, never unmapped), so a stale G pointer may be read
+// safely; generation counters (wait_seq) make such reads harmless.
+#pragma once
+#include <atomic>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/timer.h"
+
+namespace weft {
+
+struct M;
+
+enum GStatus : uint32_t {
+  kGIdle = 0,      // being created, or free
+  kGRunnable = 1,  // in a run queue
+  kGRunning = 2,   // on an M
+  kGWaiting = 3,   // parked: in a wait list, a timer, or a syscall-less wait
+  kGSyscall = 4,   // running, but in a blocking syscall without a P
+  kGDead = 5,      // exited; the block is released by the next context
+};
+
+// Outcome of a park with a deadline; see Sched::park_until.
+enum WaitResult : uint32_t { kWaitPending = 0, kWaitWoken = 1, kWaitTimedOut = 2 };
+
+struct G {
+  void* sp = nullptr;          // saved stack pointer while not running
+  void* tcb = nullptr;         // its struct pthread (thread pointer)
+  M* m = nullptr;              // the M running it (valid while running)
+  G* next = nullptr;           // run-queue / list link (owned by the list holder)
+  std::atomic<uint32_t> status{kGIdle};
+  bool is_g0 = false;          // an M's scheduler context, not a user thread
+  bool is_main = false;        // the adopted main thread
+  int tid = 0;                 // the unique fake tid written into the TCB
+
+  // Entry.
+  void* (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+  bool c11 = false;            // fn is a C11 thrd_start_t (returns int)
+
+  // Stack block (core/stack.h); map_base is nullptr for the main thread and
+  // for g0s, whose stacks weft did not make.
+  char* map_base = nullptr;
+  size_t map_size = 0;
+  size_t guard = 0;
+  bool user_stack = false;     // pthread_attr_setstack memory: never reused
+  char* stack_lo = nullptr;    // lowest usable byte (above the guard)
+  char* stack_hi = nullptr;    // highest usable byte + 1 (below G/TLS/TCB)
+
+  // Waiting: one wait at a time. wait_state packs (seq << 2 | WaitResult) so
+  // a waker or a timer that raced with an earlier wait cannot complete a
+  // later one (see Sched::park_until / Sched::wake_waiter).
+  std::atomic<uint64_t> wait_state{0};
+  Timer timer;
+
+  // Futex bucket membership (core/futex.cpp), guarded by the bucket lock.
+  G* wq_prev = nullptr;
+  G* wq_next = nullptr;
+  const void* wq_addr = nullptr;
+  uint32_t wq_bitset = 0;
+  bool wq_queued = false;
+
+  // Life cycle (shim/): joinable / detached / exited, see shim/thread.h.
+  std::atomic<uint32_t> life{0};
+  std::atomic<G*> joiner{nullptr};
+  void* result = nullptr;
+  uint32_t exit_word = 0;      // futex word: 1 once the G has left its stack
+
+  char name[16] = {};          // pthread_setname_np (comm length)
+
+  // Per-P stack cache link when free.
+  G* free_next = nullptr;
+};
+
+}  // namespace weft

@@ -1,0 +1,577 @@
+// core/sched.cpp — run queues, work finding, switching, idle Ms and spinning.
+// The model and its invariants are stated in core/sched.h.
+#include "core/sched.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "core/blocking.h"
+#include "core/context.h"
+#include "core/real.h"
+#include "core/sys.h"
+#include "core/timer_heap.h"
+
+namespace weft {
+
+Sched sched;
+M all_ms[kMaxMs];
+void (*g_entry_hook)(G* g) = nullptr;
+
+namespace {
+
+constexpr int kStealRounds = 4;
+constexpr uint32_t kGlobalQueueTick = 61;
+constexpr size_t kMStackSize = 256 * 1024;
+
+// ---- local run queue (owner: the P's M; thieves: any M) -----------------
+
+G* runq_pop(P* p) {
+  G* next = p->runnext.load(std::memory_order_relaxed);
+  if (next && p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acquire))
+    return next;
+  for (;;) {
+    uint32_t h = p->runq_head.load(std::memory_order_acquire);
+    uint32_t t = p->runq_tail.load(std::memory_order_relaxed);
+    if (t == h) return nullptr;
+    G* g = p->runq[h % kRunqSize].load(std::memory_order_relaxed);
+    if (p->runq_head.compare_exchange_weak(h, h + 1, std::memory_order_release)) return g;
+  }
+}
+
+void global_put_batch(G* head, G* tail, int n) {
+  SpinLockGuard l(sched.lock);
+  tail->next = nullptr;
+  if (sched.gq_tail)
+    sched.gq_tail->next = head;
+  else
+    sched.gq_head = head;
+  sched.gq_tail = tail;
+  sched.gq_size.fetch_add(n, std::memory_order_relaxed);
+}
+
+// Moves half of a full local queue plus g to the global queue.
+bool runq_put_slow(P* p, G* g, uint32_t h, uint32_t t) {
+  constexpr uint32_t n = kRunqSize / 2;
+  G* batch[n + 1];
+  for (uint32_t i = 0; i < n; i++) batch[i] = p->runq[(h + i) % kRunqSize].load(std::memory_order_relaxed);
+  if (!p->runq_head.compare_exchange_strong(h, h + n, std::memory_order_release)) return false;
+  batch[n] = g;
+  for (uint32_t i = 0; i < n; i++) batch[i]->next = batch[i + 1];
+  global_put_batch(batch[0], batch[n], n + 1);
+  return true;
+}
+
+void runq_put(P* p, G* g, bool next) {
+  if (next) {
+    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);
+    if (!old) return;
+    g = old;
+  }
+  for (;;) {
+    uint32_t h = p->runq_head.load(std::memory_order_acquire);
+    uint32_t t = p->runq_tail.load(std::memory_order_relaxed);
+    if (t - h < kRunqSize) {
+      p->runq[t % kRunqSize].store(g, std::memory_order_relaxed);
+      p->runq_tail.store(t + 1, std::memory_order_release);
+      return;
+    }
+    if (runq_put_slow(p, g, h, t)) return;
+  }
+}
+
+bool runq_empty(P* p) {
+  return p->runq_head.load(std::memory_order_acquire) ==
+             p->runq_tail.load(std::memory_order_acquire) &&
+         p->runnext.load(std::memory_order_acquire) == nullptr;
+}
+
+// Steals half of victim's queue into thief's (thief's M must own thief).
+G* runq_steal(P* thief, P* victim, bool take_runnext) {
+  uint32_t t = thief->runq_tail.load(std::memory_order_relaxed);
+  for (;;) {
+    uint32_t h = victim->runq_head.load(std::memory_order_acquire);
+    uint32_t vt = victim->runq_tail.load(std::memory_order_acquire);
+    uint32_t n = vt - h;
+    n = n - n / 2;
+    if (n == 0) {
+      if (!take_runnext) return nullptr;
+      G* next = victim->runnext.load(std::memory_order_acquire);
+      if (next && victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
+        return next;
+      return nullptr;
+    }
+    if (n > kRunqSize / 2) continue;  // raced with the owner; reload
+    for (uint32_t i = 0; i < n; i++) {
+      G* g = victim->runq[(h + i) % kRunqSize].load(std::memory_order_relaxed);
+      thief->runq[(t + i) % kRunqSize].store(g, std::memory_order_relaxed);
+    }
+    if (!victim->runq_head.compare_exchange_weak(h, h + n, std::memory_order_acq_rel)) continue;
+    n--;
+    G* g = thief->runq[(t + n) % kRunqSize].load(std::memory_order_relaxed);
+    if (n) thief->runq_tail.store(t + n, std::memory_order_release);
+    return g;
+  }
+}
+
+// ---- global run queue ------------------------------------------------------
+
+// Takes one G for the caller and moves up to a fair share into p's queue.
+G* global_get(P* p) {
+  if (sched.gq_size.load(std::memory_order_relaxed) == 0) return nullptr;
+  SpinLockGuard l(sched.lock);
+  int32_t size = sched.gq_size.load(std::memory_order_relaxed);
+  if (size == 0) return nullptr;
+  int32_t n = size / sched.nprocs + 1;
+  if (n > size) n = size;
+  if (n > int32_t(kRunqSize / 2)) n = kRunqSize / 2;
+  sched.gq_size.fetch_sub(n, std::memory_order_relaxed);
+  G* g = sched.gq_head;
+  sched.gq_head = g->next;
+  for (int32_t i = 1; i < n; i++) {
+    G* x = sched.gq_head;
+    sched.gq_head = x->next;
+    runq_put(p, x, false);
+  }
+  if (!sched.gq_head) sched.gq_tail = nullptr;
+  return g;
+}
+
+// ---- idle Ps and Ms (under sched.lock) ---------------------------------
+
+void pidle_put_locked(P* p) {
+  p->status.store(kPIdle, std::memory_order_relaxed);
+  p->m = nullptr;
+  p->idle_next = sched.pidle;
+  sched.pidle = p;
+  sched.npidle.fetch_add(1, std::memory_order_release);
+}
+
+P* pidle_get_locked() {
+  P* p = sched.pidle;
+  if (!p) return nullptr;
+  sched.pidle = p->idle_next;
+  sched.npidle.fetch_sub(1, std::memory_order_release);
+  p->status.store(kPRunning, std::memory_order_relaxed);
+  return p;
+}
+
+M* midle_get_locked() {
+  M* m = sched.midle;
+  if (!m) return nullptr;
+  sched.midle = m->idle_next;
+  sched.nmidle--;
+  return m;
+}
+
+void midle_remove_locked(M* m) {
+  for (M** pp = &sched.midle; *pp; pp = &(*pp)->idle_next) {
+    if (*pp == m) {
+      *pp = m->idle_next;
+      sched.nmidle--;
+      return;
+    }
+  }
+}
+
+void acquirep(M* m, P* p) {
+  m->p = p;
+  p->m = m;
+  p->status.store(kPRunning, std::memory_order_relaxed);
+}
+
+// ---- Ms -------------------------------------------------------------------
+
+void* m_thread_main(void* arg) {
+  M* m = static_cast<M*>(arg);
+  m->ktid = sys::gettid();
+  m->g0.tcb = thread_pointer();
+  m->g0.m = m;
+  m->g0.is_g0 = true;
+  tcb_field<G*>(m->g0.tcb, tcb_off::kCurrentG) = &m->g0;
+  m_loop(m);
+}
+
+// Starts a new kernel thread that begins with p (and spinning, if asked).
+bool newm(P* p, bool spinning) {
+  int id = sched.mcount.fetch_add(1, std::memory_order_relaxed);
+  if (id >= kMaxMs) {
+    sched.mcount.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  M* m = &all_ms[id];
+  m->id = id;
+  m->nextp = p;
+  m->spinning = spinning;
+  using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  static CreateFn real_create = real<CreateFn>("pthread_create");
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, kMStackSize);
+  pthread_t t;
+  int err = real_create(&t, &attr, m_thread_main, m);
+  pthread_attr_destroy(&attr);
+  return err == 0;
+}
+
+// Hands p to an idle or new M (p == nullptr: take an idle P, if any).
+void startm(P* p, bool spinning) {
+  sched.lock.lock();
+  if (!p) {
+    p = pidle_get_locked();
+    if (!p) {
+      sched.lock.unlock();
+      if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  M* m = midle_get_locked();
+  sched.lock.unlock();
+  if (!m) {
+    if (newm(p, spinning)) return;
+    // No kernel thread to be had: give the P back; the Gs will run when an
+    // M frees up.
+    SpinLockGuard l(sched.lock);
+    pidle_put_locked(p);
+    if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  m->spinning = spinning;
+  m->nextp = p;
+  m->park_word.store(1, std::memory_order_release);
+  sys::futex_wake(reinterpret_cast<uint32_t*>(&m->park_word), 1);
+}
+
+void wakep() {
+  if (sched.npidle.load(std::memory_order_acquire) == 0) return;
+  int32_t expected = 0;
+  if (!sched.nmspinning.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) return;
+  startm(nullptr, true);
+}
+
+void stop_spinning(M* m) {
+  if (!m->spinning) return;
+  m->spinning = false;
+  // The last spinner to find work makes sure another looks for more.
+  if (sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel) == 1) wakep();
+}
+
+bool any_work() {
+  if (sched.gq_size.load(std::memory_order_acquire)) return true;
+  for (int i = 0; i < sched.nprocs; i++)
+    if (!runq_empty(sched.allp[i])) return true;
+  return false;
+}
+
+// ---- finding work -----------------------------------------------------------
+
+// Non-blocking search: local queue, global queue, other Ps. Never sleeps and
+// never runs timers (the caller may hold a lock a timer callback needs).
+G* find_runnable_fast(M* m, bool take_runnext) {
+  P* p = m->p;
+  if (++p->schedtick % kGlobalQueueTick == 0)
+    if (G* g = global_get(p)) return g;
+  if (G* g = runq_pop(p)) return g;
+  if (G* g = global_get(p)) return g;
+  int n = sched.nprocs;
+  if (n == 1) return nullptr;
+  for (int round = 0; round < kStealRounds; round++) {
+    bool last = take_runnext && round == kStealRounds - 1;
+    int start = int(p->schedtick % uint32_t(n));
+    for (int i = 0; i < n; i++) {
+      P* victim = sched.allp[(start + i) % n];
+      if (victim == p) continue;
+      if (G* g = runq_steal(p, victim, last)) return g;
+    }
+  }
+  return nullptr;
+}
+
+bool timers_due(P* p, int64_t* now) {
+  int64_t next = p->timer_next.load(std::memory_order_acquire);
+  if (next == INT64_MAX) return false;
+  *now = sys::now_ns();
+  return next <= *now;
+}
+
+// Runs due timers of every P into m's P; returns the earliest pending one.
+int64_t run_all_timers(M* m) {
+  int64_t now = sys::now_ns();
+  int64_t earliest = INT64_MAX;
+  for (int i = 0; i < sched.nprocs; i++) {
+    int64_t next = run_timers(sched.allp[i], now);
+    if (next < earliest) earliest = next;
+  }
+  return earliest;
+}
+
+// Sleeps the M (holding no P) until it is handed a P or until deadline_ns.
+void stopm(M* m, int64_t deadline_ns) {
+  {
+    SpinLockGuard l(sched.lock);
+    m->park_word.store(0, std::memory_order_relaxed);
+    m->idle_next = sched.midle;
+    sched.midle = m;
+    sched.nmidle++;
+  }
+  for (;;) {
+    if (m->park_word.load(std::memory_order_acquire)) break;
+    timespec ts;
+    if (deadline_ns != INT64_MAX) ts = sys::ns_to_timespec(deadline_ns);
+    long r = sys::futex_wait(reinterpret_cast<uint32_t*>(&m->park_word), 0,
+                             deadline_ns == INT64_MAX ? nullptr : &ts);
+    if (r == -ETIMEDOUT) {
+      SpinLockGuard l(sched.lock);
+      if (m->park_word.load(std::memory_order_acquire)) break;  // handed a P meanwhile
+      midle_remove_locked(m);
+      return;
+    }
+  }
+  m->p = nullptr;
+  acquirep(m, m->nextp);
+  m->nextp = nullptr;
+}
+
+// Blocking search, on g0: returns a G to run with m holding a P.
+G* find_runnable(M* m) {
+  for (;;) {
+    if (!m->p) {
+      int64_t earliest = INT64_MAX;
+      for (int i = 0; i < sched.nprocs; i++) {
+        int64_t t = sched.allp[i]->timer_next.load(std::memory_order_acquire);
+        if (t < earliest) earliest = t;
+      }
+      stopm(m, earliest);
+      if (!m->p) {  // timed out: take an idle P to run the due timers
+        SpinLockGuard l(sched.lock);
+        P* p = pidle_get_locked();
+        if (!p) continue;
+        acquirep(m, p);
+      }
+    }
+    run_all_timers(m);
+    if (G* g = find_runnable_fast(m, true)) {
+      stop_spinning(m);
+      return g;
+    }
+    // Nothing to do: release the P, stop spinning, then look once more so a
+    // G readied by someone who saw us spinning is not stranded (Go's
+    // "delicate dance" in findrunnable).
+    P* p = m->p;
+    m->p = nullptr;
+    {
+      SpinLockGuard l(sched.lock);
+      pidle_put_locked(p);
+    }
+    bool was_spinning = m->spinning;
+    if (was_spinning) {
+      m->spinning = false;
+      sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    if (any_work()) {
+      SpinLockGuard l(sched.lock);
+      if (P* q = pidle_get_locked()) {
+        acquirep(m, q);
+        if (was_spinning) {
+          m->spinning = true;
+          sched.nmspinning.fetch_add(1, std::memory_order_acq_rel);
+        }
+      }
+    }
+  }
+}
+
+void switch_to(M* m, G* from, G* to) {
+  to->m = m;
+  if (!to->is_g0) to->status.store(kGRunning, std::memory_order_relaxed);
+  weft_switch(&from->sp, to->sp, to->tcb);
+}
+
+void fin_requeue(G* prev, void*) {
+  prev->status.store(kGRunnable, std::memory_order_release);
+  runq_put(prev->m->p, prev, false);
+}
+
+}  // namespace
+
+// ---- public operations ----------------------------------------------------
+
+void finish_switch(M* m) {
+  if (FinishFn fn = m->fin_fn) {
+    m->fin_fn = nullptr;
+    fn(m->fin_prev, m->fin_arg);
+  }
+}
+
+void switch_away(G* self, FinishFn fin, void* arg) {
+  M* m = self->m;
+  m->fin_fn = fin;
+  m->fin_arg = arg;
+  m->fin_prev = self;
+  int64_t now;
+  G* next = nullptr;
+  if (m->p && !timers_due(m->p, &now)) next = find_runnable_fast(m, false);
+  switch_to(m, self, next ? next : &m->g0);
+  finish_switch(self->m);
+}
+
+[[noreturn]] void exit_current(G* self, FinishFn fin, void* arg) {
+  switch_away(self, fin, arg);
+  __builtin_trap();
+}
+
+void ready(G* g, bool next) {
+  // The waiter may still be finishing its switch (see sched.h).
+  while (g->status.load(std::memory_order_acquire) == kGRunning) __builtin_ia32_pause();
+  g->status.store(kGRunnable, std::memory_order_relaxed);
+  M* m = current_m();
+  if (m && m->p) {
+    runq_put(m->p, g, next);
+  } else {
+    g->next = nullptr;
+    global_put_batch(g, g, 1);
+  }
+  wakep();
+}
+
+void yield_current(G* self) { switch_away(self, fin_requeue, nullptr); }
+
+uint64_t begin_wait(G* self) {
+  uint64_t seq = (self->wait_state.load(std::memory_order_relaxed) >> 2) + 1;
+  self->wait_state.store(seq << 2 | kWaitPending, std::memory_order_release);
+  return seq;
+}
+
+bool complete_wait(G* g, uint64_t seq, WaitResult r) {
+  uint64_t expected = seq << 2 | kWaitPending;
+  return g->wait_state.compare_exchange_strong(expected, seq << 2 | r, std::memory_order_acq_rel);
+}
+
+namespace {
+void fin_park(G* prev, void* lock) {
+  prev->status.store(kGWaiting, std::memory_order_release);
+  if (lock) static_cast<SpinLock*>(lock)->unlock();
+}
+
+// A wait whose timer could not be armed times out at once (never a hang).
+void fin_park_timed_out(G* prev, void* lock) {
+  fin_park(prev, lock);
+  if (complete_wait(prev, prev->timer.seq, kWaitTimedOut)) fire_timeout(prev);
+}
+}  // namespace
+
+WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlock,
+                      void (*on_timeout)(G*)) {
+  self->status.store(kGRunning, std::memory_order_relaxed);
+  FinishFn fin = fin_park;
+  if (deadline_ns && !timer_add(self->m->p, self, deadline_ns, seq, on_timeout))
+    fin = fin_park_timed_out;
+  switch_away(self, fin, unlock);
+  return WaitResult(self->wait_state.load(std::memory_order_acquire) & 3);
+}
+
+// ---- blocking system calls (core/blocking.h) ------------------------------
+
+namespace {
+void fin_to_global_queue(G* prev, void*) {
+  prev->status.store(kGRunnable, std::memory_order_release);
+  prev->next = nullptr;
+  global_put_batch(prev, prev, 1);
+  wakep();
+}
+}  // namespace
+
+void enter_blocking_syscall() {
+  G* self = current_g();
+  if (!self || self->is_g0) return;
+  M* m = self->m;
+  P* p = m->p;
+  m->syscall_p = p;
+  m->p = nullptr;
+  p->m = nullptr;
+  self->status.store(kGSyscall, std::memory_order_relaxed);
+  // Hand the P to another M if anything may need it (work, or timers that no
+  // sleeping M knows of); else leave it idle.
+  if (!runq_empty(p) || sched.gq_size.load(std::memory_order_acquire) ||
+      p->timer_next.load(std::memory_order_acquire) != INT64_MAX) {
+    p->status.store(kPRunning, std::memory_order_relaxed);
+    startm(p, false);
+    return;
+  }
+  SpinLockGuard l(sched.lock);
+  pidle_put_locked(p);
+}
+
+void exit_blocking_syscall() {
+  G* self = current_g();
+  if (!self || self->is_g0) return;
+  M* m = self->m;
+  P* old = m->syscall_p;
+  m->syscall_p = nullptr;
+  P* p = nullptr;
+  {
+    SpinLockGuard l(sched.lock);
+    // The same P if it is still idle (warm caches), else any idle one.
+    for (P** pp = &sched.pidle; *pp; pp = &(*pp)->idle_next) {
+      if (*pp == old) {
+        *pp = old->idle_next;
+        old->idle_next = sched.pidle;
+        sched.pidle = old;
+        break;
+      }
+    }
+    p = pidle_get_locked();
+  }
+  self->status.store(kGRunning, std::memory_order_relaxed);
+  if (p) {
+    acquirep(m, p);
+    return;
+  }
+  // No P: queue self and put this M to sleep.
+  switch_away(self, fin_to_global_queue, nullptr);
+}
+
+[[noreturn]] void m_loop(M* m) {
+  for (;;) {
+    finish_switch(m);
+    if (!m->p && m->nextp) {
+      acquirep(m, m->nextp);
+      m->nextp = nullptr;
+    }
+    G* g = find_runnable(m);
+    switch_to(m, &m->g0, g);
+  }
+}
+
+void sched_init(int nprocs, G* main_g, void* g0_tcb, char* g0_stack_top) {
+  sched.nprocs = nprocs;
+  static P ps[kMaxProcs];
+  for (int i = 0; i < nprocs; i++) {
+    ps[i].id = i;
+    sched.allp[i] = &ps[i];
+  }
+  for (int i = nprocs - 1; i >= 1; i--) pidle_put_locked(&ps[i]);
+  M* m0 = &all_ms[0];
+  sched.mcount.store(1, std::memory_order_relaxed);
+  m0->ktid = sys::gettid();
+  m0->g0.is_g0 = true;
+  m0->g0.m = m0;
+  m0->g0.tcb = g0_tcb;
+  m0->g0.sp = make_context(g0_stack_top, &m0->g0);
+  tcb_field<G*>(g0_tcb, tcb_off::kCurrentG) = &m0->g0;
+  acquirep(m0, &ps[0]);
+  main_g->m = m0;
+  main_g->status.store(kGRunning, std::memory_order_relaxed);
+}
+
+}  // namespace weft
+
+extern "C" [[noreturn]] void weft_context_start(void*) {
+  using namespace weft;
+  G* g = current_g();
+  if (g->is_g0) m_loop(g->m);
+  finish_switch(g->m);
+  g_entry_hook(g);
+  __builtin_trap();
+}

@@ -1,0 +1,152 @@
+// core/sched.h — Ps, Ms and the scheduler (Go's G/P/M model).
+//
+// Model. A P is the right to run Gs: it owns a local run queue (256 slots +
+// runnext), a timer heap and a cache of free stack blocks. An M is a kernel
+// thread (made with glibc's pthread_create; M0 is the process's main thread)
+// and runs Gs only while it holds a P. Each M has a g0: a scheduler context
+// with its own stack and TCB, where it looks for work and sleeps.
+//
+// Switching. A G gives up its M with switch_away(fin, arg): the scheduler
+// picks the next G (or the M's g0) and switches straight to it; the *next*
+// context then runs fin(prev, arg) (finish_switch) before anything else.
+// That is how a G releases the lock guarding the list it waits on, requeues
+// itself on yield, or frees its own stack on exit: only after its registers
+// are saved and no code runs on its stack any more. Every resumption point
+// (a returning switch_away, a new G, the g0 loop) calls finish_switch first.
+//
+// Invariants.
+// - A G in a run queue has status kGRunnable and a saved context.
+// - ready(g) may be called as soon as the waker can see g in a wait list; it
+//   spins while g still finishes its switch (status kGRunning -> kGWaiting is
+//   done by the next context's finish_switch).
+// - Sched::lock guards the global queue, the idle P and idle M lists. It is
+//   the innermost runtime lock: nothing is acquired while it is held.
+// - Spinning Ms (looking for work without a G) are counted in nmspinning;
+//   ready() wakes an idle P only when nobody spins (wakep).
+// - P hand-off between Ms: a P changes M only through the idle list or an
+//   explicit hand-off (startm / blocking syscalls), never while held.
+#pragma once
+#include <atomic>
+#include <stdint.h>
+
+#include "core/g.h"
+#include "core/self.h"
+#include "core/spinlock.h"
+
+namespace weft {
+
+inline constexpr int kMaxProcs = 256;
+inline constexpr int kMaxMs = 10000;
+inline constexpr uint32_t kRunqSize = 256;
+
+enum PStatus : uint32_t { kPIdle = 0, kPRunning = 1, kPSyscall = 2 };
+
+struct P {
+  int id = 0;
+  std::atomic<uint32_t> status{kPIdle};
+  M* m = nullptr;
+  P* idle_next = nullptr;
+  uint32_t schedtick = 0;
+
+  // Local run queue: the owner pushes at tail and pops at head; thieves CAS
+  // the head (Go's lock-free ring).
+  std::atomic<uint32_t> runq_head{0};
+  std::atomic<uint32_t> runq_tail{0};
+  std::atomic<G*> runq[kRunqSize];
+  std::atomic<G*> runnext{nullptr};
+
+  // Timers (core/timer.cpp).
+  SpinLock timer_lock;
+  G** timer_heap = nullptr;
+  int32_t timer_len = 0;
+  int32_t timer_cap = 0;
+  std::atomic<int64_t> timer_next{INT64_MAX};
+
+  // Free Gs whose stack block and TCB are still warm (core/stack.cpp).
+  G* free_gs = nullptr;
+  int32_t nfree = 0;
+};
+
+using FinishFn = void (*)(G* prev, void* arg);
+
+struct M {
+  int id = 0;
+  int ktid = 0;
+  G g0;
+  P* p = nullptr;
+  P* nextp = nullptr;             // P handed over by startm
+  M* idle_next = nullptr;
+  bool spinning = false;
+  std::atomic<uint32_t> park_word{0};  // futex: 1 = woken with work
+  P* syscall_p = nullptr;         // P released by enter_blocking_syscall
+
+  FinishFn fin_fn = nullptr;      // work for the next context (finish_switch)
+  void* fin_arg = nullptr;
+  G* fin_prev = nullptr;
+};
+
+struct Sched {
+  SpinLock lock;
+  G* gq_head = nullptr;
+  G* gq_tail = nullptr;
+  std::atomic<int32_t> gq_size{0};
+  P* pidle = nullptr;
+  std::atomic<int32_t> npidle{0};
+  M* midle = nullptr;
+  int32_t nmidle = 0;
+  std::atomic<int32_t> mcount{0};
+  std::atomic<int32_t> nmspinning{0};
+  int32_t nprocs = 0;
+  P* allp[kMaxProcs] = {};
+};
+
+extern Sched sched;
+extern M all_ms[kMaxMs];
+
+// The M and P running the caller; nullptr for callers that are not Gs.
+inline M* current_m() {
+  G* g = current_g();
+  return g ? g->m : nullptr;
+}
+
+// --- operations -----------------------------------------------------------
+
+// Gives up the M: the next context runs fin(self, arg). Returns when self is
+// made runnable again and resumes (maybe on another M).
+void switch_away(G* self, FinishFn fin, void* arg);
+// Runs the pending finish action of m (see top).
+void finish_switch(M* m);
+
+// Makes a waiting or new G runnable: on the caller's P (runnext when
+// `next`), else on the global queue; wakes an idle P if nobody spins.
+void ready(G* g, bool next = true);
+
+// Parks self until a waker completes its wait (wake_waiter) or, if
+// deadline_ns != 0, until CLOCK_MONOTONIC deadline_ns. `seq` comes from
+// begin_wait; `unlock` (may be nullptr) is released after the switch.
+// on_timeout, if set, runs on timeout before self is readied (to unlink it
+// from a wait list). Returns kWaitWoken or kWaitTimedOut.
+uint64_t begin_wait(G* self);
+WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlock,
+                      void (*on_timeout)(G*));
+// Completes the wait `seq` of g with result r; true if this call did (then
+// the caller must ready(g) once it has cancelled g's timer), false if the
+// wait was already completed by someone else.
+bool complete_wait(G* g, uint64_t seq, WaitResult r);
+
+// Puts self at the back of its P's run queue and runs the next G.
+void yield_current(G* self);
+
+// Called from g0 or a new G's first frame.
+[[noreturn]] void m_loop(M* m);
+
+// Creates M0's g0 and binds P0 to the calling (main) thread; see preload/.
+void sched_init(int nprocs, G* main_g, void* g0_tcb, char* g0_stack_top);
+
+// Exit of the current G: never returns; fin(self, arg) runs on the next context.
+[[noreturn]] void exit_current(G* self, FinishFn fin, void* arg);
+
+// Hook run by every new user G before anything else; set by shim/.
+extern void (*g_entry_hook)(G* g);
+
+}  // namespace weft

@@ -1,0 +1,43 @@
+// core/tls.h — a glibc TCB and static TLS block for each G.
+//
+// glibc's own machinery builds them (DESIGN-NOTES: _dl_get_tls_static_info,
+// _dl_allocate_tls(tcb), _dl_allocate_tls_init, _dl_deallocate_tls), so
+// __thread, errno, stdio locks and libstdc++ state are per G exactly as per
+// NPTL thread. A TCB is built fresh (tcb_create) or, when its G's stack block
+// is reused warm, reset the way NPTL resets a cached stack (tcb_reuse).
+#pragma once
+#include <stddef.h>
+
+namespace weft {
+
+struct G;
+
+struct TlsLayout {
+  size_t static_size = 0;   // whole block incl. struct pthread
+  size_t align = 0;
+  size_t below_tcb = 0;     // bytes of TLS below the TCB
+};
+extern TlsLayout tls_layout;
+extern void* main_tcb;
+
+// Resolves glibc's private entry points; false (with *why) if one is missing.
+bool tls_init(const char** why);
+
+// Builds the TCB at `tcb` (the memory is zero or will be cleared) for g.
+// stackblock/size/guard are what glibc's unwinder and alloca see.
+// Returns false when glibc cannot allocate the DTV (out of memory).
+bool tcb_create(void* tcb, G* g, void* stackblock, size_t stackblock_size, size_t guard);
+// Resets a TCB whose G exited, for a new G in the same place.
+bool tcb_reuse(void* tcb, G* g);
+// Frees what glibc allocated for the TCB (DTV, dynamic TLS).
+void tcb_destroy(void* tcb);
+// Frees per-thread libc buffers held by the TCB (strerror_l, strsignal);
+// run by the exiting G itself.
+void tcb_release_thread_buffers(void* tcb);
+// Per-G libc set-up that must run on the G with %fs at its TCB.
+void tls_enter_new_g(void* tcb);
+
+// Next unique fake tid (never a kernel task id; see DESIGN-NOTES).
+int next_fake_tid();
+
+}  // namespace weft

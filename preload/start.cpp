@@ -1,0 +1,133 @@
+// preload/start.cpp — bringing the runtime up, or deciding not to.
+//
+// Start-up runs once, on the main thread: from weft's constructor (linked
+// -z initfirst, so before other libraries' constructors), or earlier if a
+// pthread_create comes first. Until then, and forever after a fallback,
+// interposed functions forward to glibc; the synchronization functions work
+// for any caller (core/futex.h), so the program is correct either way.
+// If glibc does not look like the 2.36 layout weft was built against,
+// weft prints one "weft: <reason>; running threads natively" line and falls
+// back; WEFT_STRICT=1 makes that fatal.
+#include <atomic>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "core/context.h"
+#include "core/sched.h"
+#include "core/spinlock.h"
+#include "core/stack.h"
+#include "core/sys.h"
+#include "core/tls.h"
+#include "core/warn.h"
+#include "preload/checks.h"
+#include "shim/thread.h"
+
+bool weft_have_fsgsbase = false;
+
+namespace weft {
+
+extern void* main_unwind_buf;
+
+namespace {
+
+enum State : int { kNotStarted = 0, kStarting = 1, kActive = 2, kNative = 3 };
+std::atomic<int> state{kNotStarted};
+SpinLock start_lock;
+G main_g;
+
+constexpr size_t kG0StackSize = 256 * 1024;
+constexpr unsigned long kHwcap2Fsgsbase = 1ul << 1;
+
+// weft's constructor runs before libc's (initfirst), when getenv does not
+// work yet; glibc passes the environment to constructors, so read that.
+char** start_env = nullptr;
+
+const char* env(const char* name) {
+  if (!start_env) return getenv(name);
+  size_t n = strlen(name);
+  for (char** e = start_env; *e; e++)
+    if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') return *e + n + 1;
+  return nullptr;
+}
+
+int procs_from_env() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  if (n < 1) n = 1;
+  if (n > kMaxProcs) n = kMaxProcs;
+  const char* s = env("WEFT_PROCS");
+  if (!s || !*s) return int(n);
+  char* end;
+  long v = strtol(s, &end, 10);
+  if (*end || v < 1 || v > kMaxProcs) {
+    warn("WEFT_PROCS must be an integer in 1..256; using the number of online CPUs");
+    return int(n);
+  }
+  return int(v);
+}
+
+bool strict() {
+  const char* s = env("WEFT_STRICT");
+  return s && *s && *s != '0';
+}
+
+void fall_back(const char* why) {
+  if (strict()) fatal(why);
+  char msg[256];
+  size_t n = 0;
+  for (const char* p = why; *p && n < 200; p++) msg[n++] = *p;
+  const char* tail = "; running threads natively";
+  for (const char* p = tail; *p; p++) msg[n++] = *p;
+  msg[n] = 0;
+  warn(msg);
+  state.store(kNative, std::memory_order_release);
+}
+
+void start() {
+  const char* why = nullptr;
+  if (sys::gettid() != getpid()) return fall_back("started on a thread other than main");
+  if (!check_glibc_layout(&why) || !tls_init(&why)) return fall_back(why);
+  if (!stacks_init()) return fall_back("cannot map thread stacks");
+  weft_have_fsgsbase = (getauxval(AT_HWCAP2) & kHwcap2Fsgsbase) != 0;
+  int nprocs = procs_from_env();
+
+  main_g.tcb = main_tcb;
+  main_g.is_main = true;
+  main_g.tid = tcb_field<int>(main_tcb, tcb_off::kTid);
+  main_unwind_buf = tcb_field<void*>(main_tcb, tcb_off::kCleanupJmpBuf);
+  M* m0 = &all_ms[0];
+  char* g0_top;
+  void* g0_tcb = g0_alloc(&m0->g0, kG0StackSize, &g0_top);
+  if (!g0_tcb) return fall_back("cannot allocate the scheduler's stack");
+  g_entry_hook = thread_start;
+  sched_init(nprocs, &main_g, g0_tcb, g0_top);
+  // From here on the main thread is a G.
+  tcb_field<G*>(main_tcb, tcb_off::kCurrentG) = &main_g;
+  state.store(kActive, std::memory_order_release);
+}
+
+}  // namespace
+
+bool runtime_active() { return state.load(std::memory_order_acquire) == kActive; }
+
+bool ensure_runtime() {
+  int s = state.load(std::memory_order_acquire);
+  if (s == kActive) return true;
+  if (s == kNative) return false;
+  SpinLockGuard l(start_lock);
+  if (state.load(std::memory_order_acquire) == kNotStarted) {
+    state.store(kStarting, std::memory_order_relaxed);
+    start();
+    if (state.load(std::memory_order_relaxed) == kStarting) state.store(kNative);
+  }
+  return state.load(std::memory_order_acquire) == kActive;
+}
+
+}  // namespace weft
+
+__attribute__((constructor(101))) static void weft_constructor(int, char**, char** envp) {
+  weft::start_env = envp;
+  weft::ensure_runtime();
+  weft::start_env = nullptr;
+}

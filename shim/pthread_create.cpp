@@ -1,0 +1,79 @@
+// shim/pthread_create.cpp — pthread_create and C11 thrd_create.
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <threads.h>
+
+#include "core/export.h"
+#include "core/real.h"
+#include "core/sched.h"
+#include "core/stack.h"
+#include "shim/c11.h"
+#include "shim/thread.h"
+
+namespace weft {
+namespace {
+
+using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+
+int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), void* arg,
+             bool c11) {
+  StackRequest req;
+  int detach = PTHREAD_CREATE_JOINABLE;
+  if (attr) {
+    void* addr;
+    size_t size;
+    pthread_attr_getstack(attr, &addr, &size);
+    if (addr) {
+      req.user_stack = addr;
+      req.user_size = size;
+    } else {
+      pthread_attr_getstacksize(attr, &req.stack_size);
+      pthread_attr_getguardsize(attr, &req.guard_size);
+    }
+    pthread_attr_getdetachstate(attr, &detach);
+  } else {
+    req.stack_size = default_thread_stack_size();
+    req.guard_size = default_thread_guard_size();
+  }
+  int err;
+  G* g = g_alloc(req, &err);
+  if (!g) return err;
+  g->fn = fn;
+  g->arg = arg;
+  g->c11 = c11;
+  inherit_name(g);
+  g->life.store(detach == PTHREAD_CREATE_DETACHED ? kDetached : kJoinable, std::memory_order_relaxed);
+  *out = handle_of(g);
+  live_threads.fetch_add(1, std::memory_order_relaxed);
+  ready(g, true);
+  return 0;
+}
+
+}  // namespace
+}  // namespace weft
+
+WEFT_EXPORT int pthread_create(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*),
+                               void* arg) {
+  using namespace weft;
+  if (!ensure_runtime()) {
+    static CreateFn real_create = real<CreateFn>("pthread_create");
+    return real_create(out, attr, fn, arg);
+  }
+  return create_g(out, attr, fn, arg, false);
+}
+
+// glibc's thrd_create calls its hidden __pthread_create_2_1, so it is
+// interposed here too; the G runs the int-returning routine (thread_start).
+WEFT_EXPORT int thrd_create(thrd_t* thr, thrd_start_t fn, void* arg) {
+  using namespace weft;
+  int err;
+  if (!ensure_runtime()) {
+    static auto real_thrd_create = real<int (*)(thrd_t*, thrd_start_t, void*)>("thrd_create");
+    return real_thrd_create(thr, fn, arg);
+  }
+  err = create_g(reinterpret_cast<pthread_t*>(thr), nullptr, reinterpret_cast<void* (*)(void*)>(fn),
+                 arg, true);
+  return c11_result(err);
+}

@@ -1,0 +1,26 @@
+// shim/pthread_getattr_np.cpp — the attributes of a running thread.
+// glibc's version asks the kernel for the affinity of pd->tid, which for a G
+// is no task; weft fills in what it knows: the stack block, guard, detach
+// state and the scheduling parameters stored in the TCB.
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include "core/export.h"
+#include "core/real.h"
+#include "shim/thread.h"
+
+WEFT_EXPORT int pthread_getattr_np(pthread_t t, pthread_attr_t* attr) {
+  using namespace weft;
+  G* g = g_of(t);
+  if (!runtime_active() || !g || g->is_main || !g->map_base)
+    return real<int (*)(pthread_t, pthread_attr_t*)>("pthread_getattr_np")(t, attr);
+  int err = pthread_attr_init(attr);
+  if (err) return err;
+  pthread_attr_setstack(attr, g->stack_lo, size_t(g->stack_hi - g->stack_lo));
+  pthread_attr_setguardsize(attr, g->guard);
+  uint32_t life = g->life.load(std::memory_order_acquire);
+  pthread_attr_setdetachstate(attr, life == kDetached ? PTHREAD_CREATE_DETACHED
+                                                      : PTHREAD_CREATE_JOINABLE);
+  return 0;
+}

@@ -1,0 +1,58 @@
+// shim/pthread_setname_np.cpp — thread names. NPTL keeps them in the
+// kernel task's comm; a G has no task, so weft keeps them in the G (with the
+// same 16-byte limit and ERANGE results). A new G inherits its creator's.
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "core/export.h"
+#include "core/real.h"
+#include "shim/thread.h"
+
+namespace weft {
+
+namespace {
+constexpr size_t kCommLen = 16;
+
+const char* name_of(G* g) {
+  if (g->name[0] || !g->is_main) return g->name;
+  // The main thread is named after the program until renamed.
+  static char comm[kCommLen];
+  if (!comm[0]) prctl(PR_GET_NAME, comm);
+  return comm;
+}
+}  // namespace
+
+void inherit_name(G* g) {
+  G* self = current_g();
+  if (self && !self->is_g0)
+    memcpy(g->name, name_of(self), kCommLen);
+  else
+    prctl(PR_GET_NAME, g->name);
+}
+
+}  // namespace weft
+
+using namespace weft;
+
+WEFT_EXPORT int pthread_setname_np(pthread_t t, const char* name) {
+  G* g = g_of(t);
+  if (!runtime_active() || !g)
+    return real<int (*)(pthread_t, const char*)>("pthread_setname_np")(t, name);
+  size_t len = strlen(name);
+  if (len >= kCommLen) return ERANGE;
+  memcpy(g->name, name, len + 1);
+  return 0;
+}
+
+WEFT_EXPORT int pthread_getname_np(pthread_t t, char* buf, size_t len) {
+  G* g = g_of(t);
+  if (!runtime_active() || !g)
+    return real<int (*)(pthread_t, char*, size_t)>("pthread_getname_np")(t, buf, len);
+  if (len < kCommLen) return ERANGE;
+  const char* name = name_of(g);
+  memcpy(buf, name, strnlen(name, kCommLen - 1));
+  buf[strnlen(name, kCommLen - 1)] = '\0';
+  return 0;
+}

@@ -1,0 +1,48 @@
+// shim/thread.h — what the pthread life-cycle functions share.
+//
+// pthread_t is the TCB address, as in NPTL, so THREAD_SELF, pthread_self()
+// and glibc's own code agree on thread identity; the G is found from the TCB
+// (core/self.h). G::life is the join state machine:
+//   kJoinable --detach--> kDetached --exit--> freed
+//   kJoinable --exit--> kExited --join/detach--> kReaped (block freed)
+// Transitions are CASes, so exit racing with detach or join frees once.
+#pragma once
+#include <pthread.h>
+
+#include "core/g.h"
+#include "core/self.h"
+
+namespace weft {
+
+enum Life : uint32_t { kJoinable = 0, kDetached = 1, kExited = 2, kReaped = 3 };
+
+// True once weft runs (not before start-up, not after a native fallback).
+bool runtime_active();
+// Starts the runtime if it has not started; false if it fell back to native.
+bool ensure_runtime();
+
+inline G* g_of(pthread_t t) {
+  return t ? tcb_field<G*>(reinterpret_cast<void*>(t), tcb_off::kCurrentG) : nullptr;
+}
+inline pthread_t handle_of(G* g) { return reinterpret_cast<pthread_t>(g->tcb); }
+
+// The first frame of every user G (set as core's g_entry_hook).
+[[noreturn]] void thread_start(G* g);
+// Everything a thread does after its start routine returned or it called
+// pthread_exit: thread_local and key destructors, robust mutexes, exit.
+[[noreturn]] void thread_finish(G* g, void* result);
+// Frees an exited thread's block after join/detach.
+void thread_reap(G* g);
+
+// A new thread starts with its creator's name, as a cloned task its comm.
+void inherit_name(G* g);
+
+// Defaults of pthread_attr (pthread_setattr_default_np), applied when a
+// thread is created without attributes.
+size_t default_thread_stack_size();
+size_t default_thread_guard_size();
+
+// Number of live user threads; the last to exit ends the process (NPTL).
+extern std::atomic<int> live_threads;
+
+}  // namespace weft

@@ -1,0 +1,77 @@
+// shim/thread_start.cpp — a thread's first and last frames (NPTL's
+// start_thread): the unwind buffer pthread_exit returns to, then the
+// destructors and the exit hand-off.
+#include <dlfcn.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/futex.h"
+#include "core/sched.h"
+#include "core/stack.h"
+#include "core/tls.h"
+#include "shim/keys.h"
+#include "shim/thread.h"
+
+extern "C" int __sigsetjmp(struct __jmp_buf_tag* env, int savemask);
+extern "C" void __call_tls_dtors(void) __attribute__((weak));
+
+namespace weft {
+
+// shim/robust_list.h (in progress): weak until it lands.
+void release_robust_mutexes() __attribute__((weak));
+
+std::atomic<int> live_threads{1};
+
+namespace {
+
+void fin_exited(G* prev, void*) {
+  prev->status.store(kGDead, std::memory_order_release);
+  uint32_t state = kJoinable;
+  if (prev->life.compare_exchange_strong(state, kExited, std::memory_order_acq_rel)) {
+    __atomic_store_n(&prev->exit_word, 1, __ATOMIC_SEQ_CST);
+    futex_wake(&prev->exit_word, 1 << 30, false);
+    return;
+  }
+  // Detached: nobody will join; free at once.
+  prev->life.store(kReaped, std::memory_order_relaxed);
+  if (!prev->is_main) g_free(prev, prev->m->p);
+}
+
+}  // namespace
+
+void thread_reap(G* g) {
+  g->life.store(kReaped, std::memory_order_release);
+  if (g->is_main) return;
+  M* m = current_m();
+  g_free(g, m ? m->p : nullptr);
+}
+
+[[noreturn]] void thread_finish(G* g, void* result) {
+  g->result = result;
+  if (__call_tls_dtors) __call_tls_dtors();
+  run_key_destructors();
+  if (release_robust_mutexes) release_robust_mutexes();
+  tcb_release_thread_buffers(g->tcb);
+  if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
+  exit_current(g, fin_exited, nullptr);
+}
+
+[[noreturn]] void thread_start(G* g) {
+  tls_enter_new_g(g->tcb);
+  // The target of pthread_exit's unwinding (glibc's __pthread_unwind
+  // longjmps to the innermost cleanup_jmp_buf; this one is the outermost).
+  __pthread_unwind_buf_t unwind_buf;
+  if (__sigsetjmp(reinterpret_cast<struct __jmp_buf_tag*>(unwind_buf.__cancel_jmp_buf), 0) == 0) {
+    unwind_buf.__pad[0] = nullptr;  // priv.data.prev
+    unwind_buf.__pad[1] = nullptr;  // priv.data.cleanup
+    tcb_field<void*>(g->tcb, tcb_off::kCleanupJmpBuf) = &unwind_buf;
+    void* result = g->c11 ? reinterpret_cast<void*>(intptr_t(
+                                reinterpret_cast<int (*)(void*)>(g->fn)(g->arg)))
+                          : g->fn(g->arg);
+    thread_finish(g, result);
+  }
+  thread_finish(current_g(), current_g()->result);
+}
+
+}  // namespace weft
