@@ -35,6 +35,10 @@ G* runq_pop(P* p) {
     uint32_t t = p->runq_tail.load(std::memory_order_relaxed);
     if (t == h) return nullptr;
     G* g = p->runq[h % kRunqSize].load(std::memory_order_relaxed);
+    if (sched.nprocs == 1) {  // no other P, so no thief: skip the CAS
+      p->runq_head.store(h + 1, std::memory_order_release);
+      return g;
+    }
     if (p->runq_head.compare_exchange_weak(h, h + 1, std::memory_order_release)) return g;
   }
 }
@@ -116,24 +120,33 @@ G* runq_steal(P* thief, P* victim, bool take_runnext) {
 
 // ---- global run queue ------------------------------------------------------
 
-// Takes one G for the caller and moves up to a fair share into p's queue.
+// Takes one G for the caller and moves up to a fair share into p's queue
+// (after dropping the lock: a full local queue spills back into the global
+// one, which takes the lock again).
 G* global_get(P* p) {
   if (sched.gq_size.load(std::memory_order_relaxed) == 0) return nullptr;
-  SpinLockGuard l(sched.lock);
-  int32_t size = sched.gq_size.load(std::memory_order_relaxed);
-  if (size == 0) return nullptr;
-  int32_t n = size / sched.nprocs + 1;
-  if (n > size) n = size;
-  if (n > int32_t(kRunqSize / 2)) n = kRunqSize / 2;
-  sched.gq_size.fetch_sub(n, std::memory_order_relaxed);
-  G* g = sched.gq_head;
-  sched.gq_head = g->next;
-  for (int32_t i = 1; i < n; i++) {
-    G* x = sched.gq_head;
-    sched.gq_head = x->next;
-    runq_put(p, x, false);
+  G* batch;
+  {
+    SpinLockGuard l(sched.lock);
+    int32_t size = sched.gq_size.load(std::memory_order_relaxed);
+    if (size == 0) return nullptr;
+    int32_t n = size / sched.nprocs + 1;
+    if (n > size) n = size;
+    if (n > int32_t(kRunqSize / 2)) n = kRunqSize / 2;
+    sched.gq_size.fetch_sub(n, std::memory_order_relaxed);
+    batch = sched.gq_head;
+    G* last = batch;
+    for (int32_t i = 1; i < n; i++) last = last->next;
+    sched.gq_head = last->next;
+    if (!sched.gq_head) sched.gq_tail = nullptr;
+    last->next = nullptr;
   }
-  if (!sched.gq_head) sched.gq_tail = nullptr;
+  G* g = batch;
+  for (G* x = g->next; x;) {
+    G* next = x->next;
+    runq_put(p, x, false);
+    x = next;
+  }
   return g;
 }
 

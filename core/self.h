@@ -25,6 +25,7 @@ inline constexpr size_t kMultipleThreads = 0x18;
 inline constexpr size_t kGscopeFlag = 0x1c;
 inline constexpr size_t kSysinfo = 0x20;          // 0x20..0x37 copied from main
 inline constexpr size_t kCurrentG = 0x38;         // weft's G pointer
+inline constexpr size_t kList = 704;          // list_t in glibc's thread lists
 inline constexpr size_t kTid = 720;
 inline constexpr size_t kRobustHead = 736;        // struct robust_list_head
 inline constexpr size_t kCleanup = 760;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/self.h"
+#include "core/sys.h"
 
 // glibc-private entry points, resolved at start-up so that a glibc without
 // them makes weft fall back to native threads instead of failing to load.
@@ -20,6 +21,37 @@ void* (*dl_allocate_tls_init)(void*, bool);
 void (*dl_deallocate_tls)(void*, bool);
 void (*ctype_init)();
 ptrdiff_t resp_tp_offset;  // __resp (TLS) relative to the thread pointer
+
+// GL(dl_stack_user) and GL(dl_stack_cache_lock) inside _rtld_global.
+struct ListHead {
+  ListHead* next;
+  ListHead* prev;
+};
+ListHead* stack_user;
+uint32_t* stack_cache_lock;
+
+// glibc's lll_lock protocol on GL(dl_stack_cache_lock): 0 free, 1 held,
+// 2 held with waiters. Held for a few instructions by ld.so and nptl.
+void lll_lock(uint32_t* w) {
+  uint32_t expected = 0;
+  if (__atomic_compare_exchange_n(w, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
+  while (__atomic_exchange_n(w, 2, __ATOMIC_ACQUIRE) != 0) weft::sys::futex_wait(w, 2, nullptr);
+}
+void lll_unlock(uint32_t* w) {
+  if (__atomic_exchange_n(w, 0, __ATOMIC_RELEASE) == 2) weft::sys::futex_wake(w, 1);
+}
+
+bool find_stack_lists() {
+  char* rtld = static_cast<char*>(dlsym(RTLD_DEFAULT, "_rtld_global"));
+  auto* used = static_cast<const uint32_t*>(dlsym(RTLD_DEFAULT, "_thread_db_rtld_global__dl_stack_used"));
+  auto* user = static_cast<const uint32_t*>(dlsym(RTLD_DEFAULT, "_thread_db_rtld_global__dl_stack_user"));
+  // ldsodefs.h: _dl_stack_used, _dl_stack_user, _dl_stack_cache (list_t
+  // each), _dl_stack_cache_actsize, _dl_in_flight_stack, then the lock.
+  if (!rtld || !used || !user || user[2] != used[2] + sizeof(ListHead)) return false;
+  stack_user = reinterpret_cast<ListHead*>(rtld + user[2]);
+  stack_cache_lock = reinterpret_cast<uint32_t*>(rtld + user[2] + 2 * sizeof(ListHead) + 16);
+  return true;
+}
 }  // namespace
 
 namespace weft {
@@ -94,6 +126,10 @@ bool tls_init(const char** why) {
     return false;
   }
   resp_tp_offset = static_cast<char*>(resp) - thread_pointer();
+  if (!find_stack_lists()) {
+    *why = "glibc's thread stack lists are not where expected";
+    return false;
+  }
   dl_get_tls_static_info(&tls_layout.static_size, &tls_layout.align);
   if (tls_layout.static_size < tcb_off::kSizeofPthread || tls_layout.align == 0) {
     *why = "unexpected static TLS size";
@@ -138,6 +174,25 @@ void tcb_release_thread_buffers(void* tcb) {
     tcb_field<void*>(t, off) = nullptr;
   }
   tcb_field<bool>(t, kSpecificUsed) = false;
+}
+
+void tcb_link(void* tcb) {
+  ListHead* e = &tcb_field<ListHead>(tcb, tcb_off::kList);
+  lll_lock(stack_cache_lock);
+  e->next = stack_user->next;
+  e->prev = stack_user;
+  stack_user->next->prev = e;
+  stack_user->next = e;
+  lll_unlock(stack_cache_lock);
+}
+
+void tcb_unlink(void* tcb) {
+  ListHead* e = &tcb_field<ListHead>(tcb, tcb_off::kList);
+  lll_lock(stack_cache_lock);
+  e->next->prev = e->prev;
+  e->prev->next = e->next;
+  lll_unlock(stack_cache_lock);
+  e->next = e->prev = nullptr;
 }
 
 void tls_enter_new_g(void* tcb) {

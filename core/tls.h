@@ -34,6 +34,13 @@ void tcb_destroy(void* tcb);
 // Frees per-thread libc buffers held by the TCB (strerror_l, strsignal);
 // run by the exiting G itself.
 void tcb_release_thread_buffers(void* tcb);
+// Links a live G's TCB into glibc's list of application-stack threads
+// (GL(dl_stack_user)) and out again at exit. ld.so walks that list to
+// initialise the static TLS of modules dlopen'ed later and to wait out
+// threads inside lazy binding before dlclose frees a scope.
+void tcb_link(void* tcb);
+void tcb_unlink(void* tcb);
+
 // Per-G libc set-up that must run on the G with %fs at its TCB.
 void tls_enter_new_g(void* tcb);
 

@@ -29,7 +29,8 @@ bool check_glibc_layout(const char** why) {
   if (!field_at("_thread_db_pthread_tid", tcb_off::kTid) ||
       !field_at("_thread_db_pthread_cancelhandling", tcb_off::kCancelHandling) ||
       !field_at("_thread_db_pthread_specific", tcb_off::kSpecific) ||
-      !field_at("_thread_db_pthread_start_routine", tcb_off::kStartRoutine)) {
+      !field_at("_thread_db_pthread_start_routine", tcb_off::kStartRoutine) ||
+      !field_at("_thread_db_pthread_list", tcb_off::kList)) {
     *why = "unexpected struct pthread layout";
     return false;
   }

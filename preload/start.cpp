@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "core/context.h"
@@ -27,8 +28,6 @@
 bool weft_have_fsgsbase = false;
 
 namespace weft {
-
-extern void* main_unwind_buf;
 
 namespace {
 
@@ -94,8 +93,8 @@ void start() {
 
   main_g.tcb = main_tcb;
   main_g.is_main = true;
+  prctl(PR_GET_NAME, main_g.name);
   main_g.tid = tcb_field<int>(main_tcb, tcb_off::kTid);
-  main_unwind_buf = tcb_field<void*>(main_tcb, tcb_off::kCleanupJmpBuf);
   M* m0 = &all_ms[0];
   char* g0_top;
   void* g0_tcb = g0_alloc(&m0->g0, kG0StackSize, &g0_top);

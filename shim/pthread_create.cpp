@@ -9,6 +9,7 @@
 #include "core/real.h"
 #include "core/sched.h"
 #include "core/stack.h"
+#include "core/tls.h"
 #include "shim/c11.h"
 #include "shim/thread.h"
 
@@ -22,10 +23,11 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   StackRequest req;
   int detach = PTHREAD_CREATE_JOINABLE;
   if (attr) {
+    // Without setstack, glibc computes NULL - stacksize: a kernel address.
     void* addr;
     size_t size;
     pthread_attr_getstack(attr, &addr, &size);
-    if (addr) {
+    if (addr && uintptr_t(addr) < (uintptr_t{1} << 47)) {
       req.user_stack = addr;
       req.user_size = size;
     } else {
@@ -46,6 +48,7 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   inherit_name(g);
   g->life.store(detach == PTHREAD_CREATE_DETACHED ? kDetached : kJoinable, std::memory_order_relaxed);
   *out = handle_of(g);
+  tcb_link(g->tcb);
   live_threads.fetch_add(1, std::memory_order_relaxed);
   ready(g, true);
   return 0;

@@ -19,9 +19,11 @@
 
 namespace weft {
 
-void* main_unwind_buf = nullptr;  // glibc's buffer in __libc_start_call_main
-
 namespace {
+
+// glibc's outermost cleanup buffer of the main thread, in the frame of
+// __libc_start_call_main (set when the main G starts unwinding).
+void* main_unwind_buf = nullptr;
 
 struct CleanupBuffer {  // glibc's struct _pthread_cleanup_buffer
   void (*routine)(void*);
@@ -56,7 +58,10 @@ _Unwind_Reason_Code main_stop(int, _Unwind_Action actions, _Unwind_Exception_Cla
 }
 
 [[noreturn]] void unwind_to(void* buf) {
-  if (buf && buf == main_unwind_buf && current_g() && current_g()->is_main) {
+  // The outermost buffer is the one without a predecessor.
+  bool outermost = buf && static_cast<__pthread_unwind_buf_t*>(buf)->__pad[0] == nullptr;
+  if (outermost && current_g() && current_g()->is_main) {
+    main_unwind_buf = buf;
     main_exc.exception_class = 0;
     main_exc.exception_cleanup = nullptr;
     _Unwind_ForcedUnwind(&main_exc, main_stop, nullptr);

@@ -17,7 +17,8 @@ WEFT_EXPORT int pthread_getattr_np(pthread_t t, pthread_attr_t* attr) {
     return real<int (*)(pthread_t, pthread_attr_t*)>("pthread_getattr_np")(t, attr);
   int err = pthread_attr_init(attr);
   if (err) return err;
-  pthread_attr_setstack(attr, g->stack_lo, size_t(g->stack_hi - g->stack_lo));
+  // As NPTL: the whole block above the guard, TCB and TLS included.
+  pthread_attr_setstack(attr, g->map_base + g->guard, g->map_size - g->guard);
   pthread_attr_setguardsize(attr, g->guard);
   uint32_t life = g->life.load(std::memory_order_acquire);
   pthread_attr_setdetachstate(attr, life == kDetached ? PTHREAD_CREATE_DETACHED

@@ -1,6 +1,7 @@
 // shim/pthread_setname_np.cpp — thread names. NPTL keeps them in the
 // kernel task's comm; a G has no task, so weft keeps them in the G (with the
-// same 16-byte limit and ERANGE results). A new G inherits its creator's.
+// same 16-byte limit and ERANGE results). A new G inherits its creator's;
+// the main thread starts with the program's name (preload/start.cpp).
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -15,19 +16,12 @@ namespace weft {
 namespace {
 constexpr size_t kCommLen = 16;
 
-const char* name_of(G* g) {
-  if (g->name[0] || !g->is_main) return g->name;
-  // The main thread is named after the program until renamed.
-  static char comm[kCommLen];
-  if (!comm[0]) prctl(PR_GET_NAME, comm);
-  return comm;
-}
 }  // namespace
 
 void inherit_name(G* g) {
   G* self = current_g();
   if (self && !self->is_g0)
-    memcpy(g->name, name_of(self), kCommLen);
+    memcpy(g->name, self->name, kCommLen);
   else
     prctl(PR_GET_NAME, g->name);
 }
@@ -51,8 +45,8 @@ WEFT_EXPORT int pthread_getname_np(pthread_t t, char* buf, size_t len) {
   if (!runtime_active() || !g)
     return real<int (*)(pthread_t, char*, size_t)>("pthread_getname_np")(t, buf, len);
   if (len < kCommLen) return ERANGE;
-  const char* name = name_of(g);
-  memcpy(buf, name, strnlen(name, kCommLen - 1));
-  buf[strnlen(name, kCommLen - 1)] = '\0';
+  size_t n = strnlen(g->name, kCommLen - 1);
+  memcpy(buf, g->name, n);
+  buf[n] = '\0';
   return 0;
 }

@@ -53,6 +53,7 @@ void thread_reap(G* g) {
   run_key_destructors();
   if (release_robust_mutexes) release_robust_mutexes();
   tcb_release_thread_buffers(g->tcb);
+  if (!g->is_main) tcb_unlink(g->tcb);
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
   exit_current(g, fin_exited, nullptr);
 }
