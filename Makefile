@@ -79,7 +79,7 @@ apps: all
 test: unit compare apps
 
 # ---- benchmarks and demo -------------------------------------------------
-$(BUILD)/bench/%: tests/bench/%.cpp
+$(BUILD)/bench/%: tests/bench/%.cpp tests/bench/bench_common.h
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 -O2 -g -pthread -o $@ $< -lbenchmark -ldl
 
