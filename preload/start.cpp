@@ -23,6 +23,7 @@
 #include "core/tls.h"
 #include "core/warn.h"
 #include "preload/checks.h"
+#include "preload/malloc_conf.h"
 #include "shim/thread.h"
 
 bool weft_have_fsgsbase = false;
@@ -126,6 +127,7 @@ bool ensure_runtime() {
 }  // namespace weft
 
 __attribute__((constructor(101))) static void weft_constructor(int, char**, char** envp) {
+  weft::configure_malloc(envp);
   weft::start_env = envp;
   weft::ensure_runtime();
   weft::start_env = nullptr;

@@ -22,7 +22,13 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
              bool c11) {
   StackRequest req;
   int detach = PTHREAD_CREATE_JOINABLE;
+  int inherit = PTHREAD_INHERIT_SCHED, policy = SCHED_OTHER;
+  sched_param param{0};
   if (attr) {
+    pthread_attr_getinheritsched(attr, &inherit);
+    pthread_attr_getschedpolicy(attr, &policy);
+    pthread_attr_getschedparam(attr, &param);
+    if (inherit == PTHREAD_EXPLICIT_SCHED && validate_sched(policy, &param)) return EINVAL;
     // Without setstack, glibc computes NULL - stacksize: a kernel address.
     void* addr;
     size_t size;
@@ -45,6 +51,12 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   g->fn = fn;
   g->arg = arg;
   g->c11 = c11;
+  if (inherit == PTHREAD_INHERIT_SCHED) {
+    // From the creator's TCB: a G's, or a native thread's (0/0 if unset).
+    policy = tcb_field<int>(thread_pointer(), tcb_off::kSchedPolicy);
+    param.sched_priority = tcb_field<int>(thread_pointer(), tcb_off::kSchedParam);
+  }
+  store_sched(g, policy, param.sched_priority);
   inherit_name(g);
   g->life.store(detach == PTHREAD_CREATE_DETACHED ? kDetached : kJoinable, std::memory_order_relaxed);
   *out = handle_of(g);

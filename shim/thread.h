@@ -37,6 +37,11 @@ void thread_reap(G* g);
 // A new thread starts with its creator's name, as a cloned task its comm.
 void inherit_name(G* g);
 
+// Scheduling parameters kept in the TCB (shim/pthread_setschedparam.cpp):
+// EINVAL for an unknown policy or a priority outside its range.
+int validate_sched(int policy, const sched_param* param);
+void store_sched(G* g, int policy, int priority);
+
 // Defaults of pthread_attr (pthread_setattr_default_np), applied when a
 // thread is created without attributes.
 size_t default_thread_stack_size();
