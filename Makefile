@@ -43,9 +43,15 @@ $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CXX) -c $< -o $@
 
-$(BUILD)/libweft.so: $(LIB_OBJS) preload/libweft.map
+# jemalloc's malloc family renamed je_*: preload/malloc.cpp wraps it with a
+# cache per P.
+$(BUILD)/jemalloc_weft.a: $(JEMALLOC_PIC) preload/jemalloc.syms
+	@mkdir -p $(dir $@)
+	objcopy --redefine-syms=preload/jemalloc.syms $< $@
+
+$(BUILD)/libweft.so: $(LIB_OBJS) preload/libweft.map $(BUILD)/jemalloc_weft.a
 	$(CXX) -shared -o $@ $(LIB_OBJS) -Wl,--version-script=preload/libweft.map \
-	  -Wl,-z,initfirst -Wl,-z,now -Wl,--whole-archive $(JEMALLOC_PIC) -Wl,--no-whole-archive \
+	  -Wl,-z,initfirst -Wl,-z,now -Wl,--whole-archive $(BUILD)/jemalloc_weft.a -Wl,--no-whole-archive \
 	  -ldl -lpthread
 
 # ---- tests ---------------------------------------------------------------

@@ -62,6 +62,11 @@ struct P {
   int32_t timer_cap = 0;
   std::atomic<int64_t> timer_next{INT64_MAX};
 
+  // The allocator's cache of this P (preload/malloc.cpp): an id, and
+  // whether a G is using it (it may park inside the allocator).
+  uint32_t alloc_cache = 0;
+  std::atomic<bool> alloc_cache_busy{false};
+
   // Free Gs whose stack block and TCB are still warm (core/stack.cpp).
   G* free_gs = nullptr;
   int32_t nfree = 0;
