@@ -76,9 +76,9 @@ struct DtvEntry {
 
 void reset_robust_list(char* t) {
   // An empty robust list points at itself; futex_offset is that of
-  // pthread_mutex_t's lock word relative to its __list.__next (-24).
+  // pthread_mutex_t's lock word relative to its __list.__next (-32).
   tcb_field<void*>(t, tcb_off::kRobustHead) = t + tcb_off::kRobustHead;
-  tcb_field<long>(t, tcb_off::kRobustHead + 8) = -24;
+  tcb_field<long>(t, tcb_off::kRobustHead + 8) = -32;
   tcb_field<void*>(t, tcb_off::kRobustHead + 16) = nullptr;
 }
 

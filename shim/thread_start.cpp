@@ -11,15 +11,13 @@
 #include "core/stack.h"
 #include "core/tls.h"
 #include "shim/keys.h"
+#include "shim/robust_list.h"
 #include "shim/thread.h"
 
 extern "C" int __sigsetjmp(struct __jmp_buf_tag* env, int savemask);
 extern "C" void __call_tls_dtors(void) __attribute__((weak));
 
 namespace weft {
-
-// shim/robust_list.h (in progress): weak until it lands.
-void release_robust_mutexes() __attribute__((weak));
 
 std::atomic<int> live_threads{1};
 
@@ -51,7 +49,7 @@ void thread_reap(G* g) {
   g->result = result;
   if (__call_tls_dtors) __call_tls_dtors();
   run_key_destructors();
-  if (release_robust_mutexes) release_robust_mutexes();
+  release_robust_mutexes();
   tcb_release_thread_buffers(g->tcb);
   if (!g->is_main) tcb_unlink(g->tcb);
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
