@@ -18,6 +18,7 @@
 namespace weft {
 
 struct M;
+struct P;
 
 enum GStatus : uint32_t {
   kGIdle = 0,      // being created, or free
@@ -75,6 +76,9 @@ struct G {
   uint32_t exit_word = 0;      // futex word: 1 once the G has left its stack
 
   char name[16] = {};          // pthread_setname_np (comm length)
+
+  // The P given up by enter_blocking_syscall, preferred on exit.
+  P* syscall_p = nullptr;
 
   // Per-P stack cache link when free.
   G* free_next = nullptr;

@@ -478,7 +478,9 @@ WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlo
                       void (*on_timeout)(G*)) {
   self->status.store(kGRunning, std::memory_order_relaxed);
   FinishFn fin = fin_park;
-  if (deadline_ns && !timer_add(self->m->p, self, deadline_ns, seq, on_timeout))
+  // A G that parks inside a blocking call holds no P; any heap will do.
+  P* heap = self->m->p ? self->m->p : sched.allp[0];
+  if (deadline_ns && !timer_add(heap, self, deadline_ns, seq, on_timeout))
     fin = fin_park_timed_out;
   switch_away(self, fin, unlock);
   return WaitResult(self->wait_state.load(std::memory_order_acquire) & 3);
@@ -498,30 +500,38 @@ void fin_to_global_queue(G* prev, void*) {
 void enter_blocking_syscall() {
   G* self = current_g();
   if (!self || self->is_g0) return;
-  M* m = self->m;
-  P* p = m->p;
-  m->syscall_p = p;
-  m->p = nullptr;
-  p->m = nullptr;
-  self->status.store(kGSyscall, std::memory_order_relaxed);
-  // Hand the P to another M if anything may need it (work, or timers that no
-  // sleeping M knows of); else leave it idle.
-  if (!runq_empty(p) || sched.gq_size.load(std::memory_order_acquire) ||
-      p->timer_next.load(std::memory_order_acquire) != INT64_MAX) {
-    p->status.store(kPRunning, std::memory_order_relaxed);
-    startm(p, false);
-    return;
+  // Starting an M for the P may allocate and so park this G, which then
+  // resumes on another M holding another P: release that one too, until
+  // the G runs on an M without a P.
+  while (P* p = self->m->p) {
+    M* m = self->m;
+    self->syscall_p = p;
+    m->p = nullptr;
+    p->m = nullptr;
+    self->status.store(kGSyscall, std::memory_order_relaxed);
+    // Hand the P to another M if anything may need it (work, or timers no
+    // sleeping M knows of); else leave it idle.
+    if (!runq_empty(p) || sched.gq_size.load(std::memory_order_acquire) ||
+        p->timer_next.load(std::memory_order_acquire) != INT64_MAX) {
+      p->status.store(kPRunning, std::memory_order_relaxed);
+      startm(p, false);
+    } else {
+      SpinLockGuard l(sched.lock);
+      pidle_put_locked(p);
+    }
   }
-  SpinLockGuard l(sched.lock);
-  pidle_put_locked(p);
 }
 
 void exit_blocking_syscall() {
   G* self = current_g();
   if (!self || self->is_g0) return;
   M* m = self->m;
-  P* old = m->syscall_p;
-  m->syscall_p = nullptr;
+  P* old = self->syscall_p;
+  self->syscall_p = nullptr;
+  self->status.store(kGRunning, std::memory_order_relaxed);
+  // Parked inside the call (e.g. in the allocator) and resumed on an M that
+  // holds a P: nothing to get back.
+  if (m->p) return;
   P* p = nullptr;
   {
     SpinLockGuard l(sched.lock);
@@ -536,7 +546,6 @@ void exit_blocking_syscall() {
     }
     p = pidle_get_locked();
   }
-  self->status.store(kGRunning, std::memory_order_relaxed);
   if (p) {
     acquirep(m, p);
     return;

@@ -83,7 +83,6 @@ struct M {
   M* idle_next = nullptr;
   bool spinning = false;
   std::atomic<uint32_t> park_word{0};  // futex: 1 = woken with work
-  P* syscall_p = nullptr;         // P released by enter_blocking_syscall
 
   FinishFn fin_fn = nullptr;      // work for the next context (finish_switch)
   void* fin_arg = nullptr;
