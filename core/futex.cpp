@@ -126,7 +126,7 @@ int futex_wait(const uint32_t* word, uint32_t expected, const timespec* deadline
   self->wq_bitset = bitset;
   link(b, self);  // g_waiters already counts it
   WaitResult r = park_until(self, seq, deadline_ns, &b.lock, unlink_on_timeout);
-  return r == kWaitTimedOut ? ETIMEDOUT : 0;
+  return r == kWaitTimedOut ? ETIMEDOUT : r == kWaitInterrupted ? EINTR : 0;
 }
 
 int futex_wake(const uint32_t* word, int n, bool pshared, uint32_t bitset) {

@@ -30,7 +30,12 @@ enum GStatus : uint32_t {
 };
 
 // Outcome of a park with a deadline; see Sched::park_until.
-enum WaitResult : uint32_t { kWaitPending = 0, kWaitWoken = 1, kWaitTimedOut = 2 };
+enum WaitResult : uint32_t {
+  kWaitPending = 0,
+  kWaitWoken = 1,
+  kWaitTimedOut = 2,
+  kWaitInterrupted = 3,  // a signal was sent to the G (core/signal.h)
+};
 
 struct G {
   void* sp = nullptr;          // saved stack pointer while not running
@@ -76,9 +81,14 @@ struct G {
   uint32_t exit_word = 0;      // futex word: 1 once the G has left its stack
 
   char name[16] = {};          // pthread_setname_np (comm length)
+  bool has_affinity = false;   // pthread_setaffinity_np: kept, not applied
+  unsigned char affinity[128] = {};
 
   // The P given up by enter_blocking_syscall, preferred on exit.
   P* syscall_p = nullptr;
+
+  // Signals sent to this G and not yet raised on its M (bit sig-1).
+  std::atomic<uint64_t> pending_signals{0};
 
   // Per-P stack cache link when free.
   G* free_next = nullptr;

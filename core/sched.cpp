@@ -8,6 +8,7 @@
 
 #include "core/blocking.h"
 #include "core/context.h"
+#include "core/signal.h"
 #include "core/real.h"
 #include "core/sys.h"
 #include "core/timer_heap.h"
@@ -427,6 +428,7 @@ void switch_away(G* self, FinishFn fin, void* arg) {
   if (m->p && !timers_due(m->p, &now)) next = find_runnable_fast(m, false);
   switch_to(m, self, next ? next : &m->g0);
   finish_switch(self->m);
+  if (self->pending_signals.load(std::memory_order_relaxed)) raise_pending_signals(self);
 }
 
 [[noreturn]] void exit_current(G* self, FinishFn fin, void* arg) {
@@ -463,8 +465,11 @@ bool complete_wait(G* g, uint64_t seq, WaitResult r) {
 
 namespace {
 void fin_park(G* prev, void* lock) {
-  prev->status.store(kGWaiting, std::memory_order_release);
+  prev->status.store(kGWaiting, std::memory_order_seq_cst);
   if (lock) static_cast<SpinLock*>(lock)->unlock();
+  // A signal sent while the G was on its way here found it not yet waiting
+  // (see signal_g): end the wait now.
+  if (prev->pending_signals.load(std::memory_order_seq_cst)) interrupt_wait(prev);
 }
 
 // A wait whose timer could not be armed times out at once (never a hang).
@@ -478,6 +483,7 @@ WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlo
                       void (*on_timeout)(G*)) {
   self->status.store(kGRunning, std::memory_order_relaxed);
   FinishFn fin = fin_park;
+  self->timer.on_timeout = on_timeout;  // also unlinks on interruption
   // A G that parks inside a blocking call holds no P; any heap will do.
   P* heap = self->m->p ? self->m->p : sched.allp[0];
   if (deadline_ns && !timer_add(heap, self, deadline_ns, seq, on_timeout))

@@ -22,8 +22,7 @@ int sleep_until(const timespec& deadline, clockid_t clock) {
     return 0;
   }
   uint64_t seq = begin_wait(self);
-  park_until(self, seq, when, nullptr, nullptr);
-  return 0;
+  return park_until(self, seq, when, nullptr, nullptr) == kWaitInterrupted ? EINTR : 0;
 }
 
 void yield() {

@@ -171,7 +171,8 @@ G* g_alloc(const StackRequest& req, int* err) {
   }
   size_t guard = round_page(req.guard_size);
   size_t size = round_page(req.stack_size) + guard;
-  if (size < guard + top_reserve() + 2048) {
+  // Sizes that wrap around are as invalid as ones too small (NPTL: EINVAL).
+  if (guard < req.guard_size || size < guard || size < guard + top_reserve() + 2048) {
     *err = EINVAL;
     return nullptr;
   }

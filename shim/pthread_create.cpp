@@ -20,11 +20,12 @@ using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), vo
 
 int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), void* arg,
              bool c11) {
+  if (!attr) attr = default_thread_attr();
   StackRequest req;
   int detach = PTHREAD_CREATE_JOINABLE;
   int inherit = PTHREAD_INHERIT_SCHED, policy = SCHED_OTHER;
   sched_param param{0};
-  if (attr) {
+  {
     pthread_attr_getinheritsched(attr, &inherit);
     pthread_attr_getschedpolicy(attr, &policy);
     pthread_attr_getschedparam(attr, &param);
@@ -41,13 +42,19 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
       pthread_attr_getguardsize(attr, &req.guard_size);
     }
     pthread_attr_getdetachstate(attr, &detach);
-  } else {
-    req.stack_size = default_thread_stack_size();
-    req.guard_size = default_thread_guard_size();
   }
+  // An attribute's CPU set, if it restricts anything; one that does not fit
+  // cpu_set_t or names no usable CPU fails as the kernel would fail it.
+  cpu_set_t cpus;
+  if (pthread_attr_getaffinity_np(attr, sizeof cpus, &cpus) != 0) return EINVAL;
+  bool restricted = CPU_COUNT(&cpus) != CPU_SETSIZE;
   int err;
   G* g = g_alloc(req, &err);
   if (!g) return err;
+  if (restricted && (err = set_thread_affinity(g, sizeof cpus, &cpus)) != 0) {
+    g_free(g, nullptr);
+    return err;
+  }
   g->fn = fn;
   g->arg = arg;
   g->c11 = c11;

@@ -21,6 +21,8 @@ bool valid_clock(clockid_t c) { return c == CLOCK_REALTIME || c == CLOCK_MONOTON
 
 int join(pthread_t t, void** ret, clockid_t clock, const timespec* abstime, bool block) {
   G* target = g_of(t);
+  // tryjoin answers EBUSY for any thread still running, before other checks.
+  if (!block && __atomic_load_n(&target->exit_word, __ATOMIC_ACQUIRE) == 0) return EBUSY;
   uint32_t life = target->life.load(std::memory_order_acquire);
   if (life == kReaped) return ESRCH;
   if (life == kDetached) return EINVAL;
@@ -30,16 +32,15 @@ int join(pthread_t t, void** ret, clockid_t clock, const timespec* abstime, bool
   if (!target->joiner.compare_exchange_strong(expected, self ? self : target,
                                               std::memory_order_acq_rel))
     return EINVAL;
+  // glibc: a negative tv_sec times out at once; an invalid tv_nsec makes the
+  // kernel refuse each wait, and glibc's loop retries until the thread ends.
+  bool expired = abstime && abstime->tv_sec < 0;
   if (abstime && (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000)) abstime = nullptr;
   while (__atomic_load_n(&target->exit_word, __ATOMIC_ACQUIRE) == 0) {
-    int r = 0;
-    if (!block || (abstime && abstime->tv_sec < 0))
-      r = ETIMEDOUT;
-    else
-      r = futex_wait(&target->exit_word, 0, abstime, clock, false);
+    int r = expired ? ETIMEDOUT : futex_wait(&target->exit_word, 0, abstime, clock, false);
     if (r == ETIMEDOUT && __atomic_load_n(&target->exit_word, __ATOMIC_ACQUIRE) == 0) {
       target->joiner.store(nullptr, std::memory_order_release);
-      return block ? ETIMEDOUT : EBUSY;
+      return ETIMEDOUT;
     }
   }
   if (ret) *ret = target->result;

@@ -1,8 +1,6 @@
-// shim/pthread_kill.cpp — signals to a thread. Per-G signal delivery is not
-// built yet: signal 0 (the liveness probe) is answered for Gs, a signal to
-// oneself is raised on the current M (whose handler runs on this G, as
-// natively), and any other target gets the signal through the process with
-// a one-time "weft:" warning rather than ESRCH from the kernel.
+// shim/pthread_kill.cpp — signals to a thread: to oneself, raised on the
+// current M (the handler runs on this G, synchronously, as natively); to
+// another G, through core/signal.h.
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,7 +8,7 @@
 
 #include "core/export.h"
 #include "core/real.h"
-#include "core/warn.h"
+#include "core/signal.h"
 #include "shim/thread.h"
 
 using namespace weft;
@@ -23,7 +21,6 @@ WEFT_EXPORT int pthread_kill(pthread_t t, int sig) {
   // An exiting thread is not signalled and that is not an error (glibc).
   if (sig == 0 || g->life.load(std::memory_order_acquire) >= kExited) return 0;
   if (g == current_g()) return raise(sig) == 0 ? 0 : errno;
-  static std::atomic<bool> warned{false};
-  if (!warned.exchange(true)) warn("pthread_kill to another thread is delivered to the process");
-  return kill(getpid(), sig) == 0 ? 0 : errno;
+  signal_g(g, sig);
+  return 0;
 }

@@ -1,32 +1,52 @@
 // shim/pthread_setaffinity_np.cpp — CPU affinity of a thread. A G runs on
 // whichever M holds its P, so a per-thread mask cannot be honoured; weft
 // checks the mask as the kernel would (EINVAL when it names no CPU the
-// process may use) and reports the process's own mask back.
+// process may use), keeps it in the G and reports it back.
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
 
 #include "core/export.h"
 #include "core/real.h"
 #include "shim/thread.h"
+
+namespace weft {
+
+int set_thread_affinity(G* g, size_t size, const cpu_set_t* set) {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return errno;
+  const unsigned char* want = reinterpret_cast<const unsigned char*>(set);
+  const unsigned char* have = reinterpret_cast<const unsigned char*>(&allowed);
+  size_t n = size < sizeof allowed ? size : sizeof allowed;
+  bool any = false;
+  for (size_t i = 0; i < n; i++) any |= (want[i] & have[i]) != 0;
+  if (!any) return EINVAL;
+  memset(g->affinity, 0, sizeof g->affinity);
+  memcpy(g->affinity, set, n);
+  g->has_affinity = true;
+  return 0;
+}
+
+}  // namespace weft
 
 using namespace weft;
 
 WEFT_EXPORT int pthread_setaffinity_np(pthread_t t, size_t size, const cpu_set_t* set) {
   if (!runtime_active() || !g_of(t))
     return real<int (*)(pthread_t, size_t, const cpu_set_t*)>("pthread_setaffinity_np")(t, size, set);
-  cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return errno;
-  size_t n = size < sizeof allowed ? size : sizeof allowed;
-  const unsigned char* want = reinterpret_cast<const unsigned char*>(set);
-  const unsigned char* have = reinterpret_cast<const unsigned char*>(&allowed);
-  for (size_t i = 0; i < n; i++)
-    if (want[i] & have[i]) return 0;
-  return EINVAL;
+  return set_thread_affinity(g_of(t), size, set);
 }
 
 WEFT_EXPORT int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t* set) {
   if (!runtime_active() || !g_of(t))
     return real<int (*)(pthread_t, size_t, cpu_set_t*)>("pthread_getaffinity_np")(t, size, set);
-  return sched_getaffinity(0, size, set) == 0 ? 0 : errno;
+  // The kernel's answer for the size checks (EINVAL), then the G's own mask.
+  if (sched_getaffinity(0, size, set) != 0) return errno;
+  G* g = g_of(t);
+  if (g->has_affinity) {
+    memset(set, 0, size);
+    memcpy(set, g->affinity, size < sizeof g->affinity ? size : sizeof g->affinity);
+  }
+  return 0;
 }

@@ -42,10 +42,11 @@ void inherit_name(G* g);
 int validate_sched(int policy, const sched_param* param);
 void store_sched(G* g, int policy, int priority);
 
-// Defaults of pthread_attr (pthread_setattr_default_np), applied when a
-// thread is created without attributes.
-size_t default_thread_stack_size();
-size_t default_thread_guard_size();
+// Keeps a validated CPU mask in g (EINVAL if it names no allowed CPU).
+int set_thread_affinity(G* g, size_t size, const cpu_set_t* set);
+
+// The attributes of a thread created without any (pthread_setattr_default_np).
+const pthread_attr_t* default_thread_attr();
 
 // Number of live user threads; the last to exit ends the process (NPTL).
 extern std::atomic<int> live_threads;
