@@ -84,6 +84,10 @@ struct G {
   bool has_affinity = false;   // pthread_setaffinity_np: kept, not applied
   unsigned char affinity[128] = {};
 
+  // Set while the G is wired to an M (core/wire.h): it runs only there.
+  M* locked_m = nullptr;
+  int locked_tid = 0;          // that M's kernel tid, read when wiring
+
   // The P given up by enter_blocking_syscall, preferred on exit.
   P* syscall_p = nullptr;
 

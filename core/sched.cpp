@@ -200,6 +200,7 @@ void* m_thread_main(void* arg) {
   M* m = static_cast<M*>(arg);
   m->ktid = sys::gettid();
   m->g0.tcb = thread_pointer();
+  m->native_robust_head = static_cast<char*>(m->g0.tcb) + tcb_off::kRobustHead;
   m->g0.m = m;
   m->g0.is_g0 = true;
   tcb_field<G*>(m->g0.tcb, tcb_off::kCurrentG) = &m->g0;
@@ -280,9 +281,31 @@ bool any_work() {
 
 // ---- finding work -----------------------------------------------------------
 
+// A G wired to another M runs only there: give that M this P and the G.
+bool hand_to_locked_m(M* m, G* g) {
+  M* lm = g->locked_m;
+  if (!lm || lm == m) return false;
+  P* p = m->p;
+  m->p = nullptr;
+  p->m = nullptr;
+  lm->nextp = p;
+  lm->park_word.store(1, std::memory_order_release);
+  sys::futex_wake(reinterpret_cast<uint32_t*>(&lm->park_word), 1);
+  return true;
+}
+
+G* find_runnable_scan(M* m, bool take_runnext);
+
 // Non-blocking search: local queue, global queue, other Ps. Never sleeps and
 // never runs timers (the caller may hold a lock a timer callback needs).
+// Returns nullptr with m->p == nullptr when it handed the P to a wired G.
 G* find_runnable_fast(M* m, bool take_runnext) {
+  G* g = find_runnable_scan(m, take_runnext);
+  if (g && hand_to_locked_m(m, g)) return nullptr;
+  return g;
+}
+
+G* find_runnable_scan(M* m, bool take_runnext) {
   P* p = m->p;
   if (++p->schedtick % kGlobalQueueTick == 0)
     if (G* g = global_get(p)) return g;
@@ -369,6 +392,10 @@ G* find_runnable(M* m) {
       stop_spinning(m);
       return g;
     }
+    if (!m->p) {  // handed to a wired G's M
+      stop_spinning(m);
+      continue;
+    }
     // Nothing to do: release the P, stop spinning, then look once more so a
     // G readied by someone who saw us spinning is not stranded (Go's
     // "delicate dance" in findrunnable).
@@ -418,7 +445,34 @@ void finish_switch(M* m) {
   }
 }
 
+namespace {
+void release_p(M* m);
+
+// A wired G gives up its P but keeps its M, which sleeps on the G's own stack
+// until a scheduler that picks the G hands it a P (hand_to_locked_m).
+void wired_park(G* self, FinishFn fin, void* arg) {
+  M* m = self->m;
+  if (m->p) release_p(m);
+  m->park_word.store(0, std::memory_order_relaxed);
+  fin(self, arg);
+  while (!m->park_word.load(std::memory_order_acquire))
+    sys::futex_wait(reinterpret_cast<uint32_t*>(&m->park_word), 0, nullptr);
+  acquirep(m, m->nextp);
+  m->nextp = nullptr;
+  self->status.store(kGRunning, std::memory_order_relaxed);
+}
+}  // namespace
+
 void switch_away(G* self, FinishFn fin, void* arg) {
+  if (self->locked_m) {
+    if (fin == fin_requeue) {  // a wired G yields its kernel thread instead
+      sys::call6(SYS_sched_yield);
+      return;
+    }
+    wired_park(self, fin, arg);
+    if (self->pending_signals.load(std::memory_order_relaxed)) raise_pending_signals(self);
+    return;
+  }
   M* m = self->m;
   m->fin_fn = fin;
   m->fin_arg = arg;
@@ -503,28 +557,34 @@ void fin_to_global_queue(G* prev, void*) {
 }
 }  // namespace
 
+namespace {
+// Gives up m's P: to another M if anything may need it (work, or timers no
+// sleeping M knows of), else to the idle list. Starting an M may allocate
+// and so park the calling G (see enter_blocking_syscall).
+void release_p(M* m) {
+  P* p = m->p;
+  m->p = nullptr;
+  p->m = nullptr;
+  if (!runq_empty(p) || sched.gq_size.load(std::memory_order_acquire) ||
+      p->timer_next.load(std::memory_order_acquire) != INT64_MAX) {
+    p->status.store(kPRunning, std::memory_order_relaxed);
+    startm(p, false);
+  } else {
+    SpinLockGuard l(sched.lock);
+    pidle_put_locked(p);
+  }
+}
+}  // namespace
+
 void enter_blocking_syscall() {
   G* self = current_g();
   if (!self || self->is_g0) return;
-  // Starting an M for the P may allocate and so park this G, which then
-  // resumes on another M holding another P: release that one too, until
-  // the G runs on an M without a P.
+  // If releasing the P parks this G, it resumes on another M holding
+  // another P: release that one too, until the G runs without a P.
   while (P* p = self->m->p) {
-    M* m = self->m;
     self->syscall_p = p;
-    m->p = nullptr;
-    p->m = nullptr;
     self->status.store(kGSyscall, std::memory_order_relaxed);
-    // Hand the P to another M if anything may need it (work, or timers no
-    // sleeping M knows of); else leave it idle.
-    if (!runq_empty(p) || sched.gq_size.load(std::memory_order_acquire) ||
-        p->timer_next.load(std::memory_order_acquire) != INT64_MAX) {
-      p->status.store(kPRunning, std::memory_order_relaxed);
-      startm(p, false);
-    } else {
-      SpinLockGuard l(sched.lock);
-      pidle_put_locked(p);
-    }
+    release_p(self->m);
   }
 }
 
@@ -583,6 +643,7 @@ void sched_init(int nprocs, G* main_g, void* g0_tcb, char* g0_stack_top) {
   M* m0 = &all_ms[0];
   sched.mcount.store(1, std::memory_order_relaxed);
   m0->ktid = sys::gettid();
+  m0->native_robust_head = static_cast<char*>(main_g->tcb) + tcb_off::kRobustHead;
   m0->g0.is_g0 = true;
   m0->g0.m = m0;
   m0->g0.tcb = g0_tcb;

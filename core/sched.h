@@ -84,6 +84,8 @@ struct M {
   bool spinning = false;
   std::atomic<uint32_t> park_word{0};  // futex: 1 = woken with work
 
+  void* native_robust_head = nullptr;  // what its task registered with the kernel
+
   FinishFn fin_fn = nullptr;      // work for the next context (finish_switch)
   void* fin_arg = nullptr;
   G* fin_prev = nullptr;

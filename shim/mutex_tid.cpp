@@ -11,9 +11,13 @@
 // Taking a word with OWNER_DIED returns EOWNERDEAD with __owner =
 // INCONSISTENT; unlocking it without pthread_mutex_consistent makes __owner
 // NOTRECOVERABLE, and every later locker gets ENOTRECOVERABLE.
+// A process-shared robust mutex is owned by a task, not a G (core/wire.h):
+// a G wires itself to its M before taking one and locks it with the M's
+// tid; it unwires when its robust list holds no process-shared mutex.
 // PI mutexes keep glibc's observable behaviour (owner checks, EDEADLK, EPERM)
 // but wait on weft's futex rather than FUTEX_LOCK_PI (no priority boost:
 // Gs have no kernel priority).
+#include "core/wire.h"
 #include "shim/mutex.h"
 #include "shim/mutex_wake.h"
 #include "shim/robust_list.h"
@@ -51,6 +55,31 @@ int give_back_unrecoverable(pthread_mutex_t* m, int kind) {
   return ENOTRECOVERABLE;
 }
 
+bool owned_by_task(pthread_mutex_t* m, int type) {
+  int kind = kind_of(m);
+  return (type & kRobust) && (kind & kPsharedBit) && !(kind & kWeftPrivateRobust);
+}
+
+// The owner id for one operation on m; wires the G first when m must be
+// owned by its M's task, and unwires afterwards if nothing needs it.
+class OwnerId {
+ public:
+  OwnerId(pthread_mutex_t* m, int type) : task_(owned_by_task(m, type)) {
+    if (task_) wire_current();
+    id_ = static_cast<uint32_t>(task_ ? wired_tid() : self_tid());
+  }
+  ~OwnerId() {
+    if (task_ && !robust::holds_process_shared()) unwire_current();
+  }
+  OwnerId(const OwnerId&) = delete;
+  OwnerId& operator=(const OwnerId&) = delete;
+  uint32_t get() const { return id_; }
+
+ private:
+  bool task_;
+  uint32_t id_;
+};
+
 }  // namespace
 
 int tid_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
@@ -58,7 +87,8 @@ int tid_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
   int kind = kind_of(m);
   int k = type & kKindMask;
   bool robust = type & kRobust;
-  uint32_t id = static_cast<uint32_t>(self_tid());
+  OwnerId owner(m, type);
+  uint32_t id = owner.get();
   uint32_t* w = lock_bits(m);
   if (robust) robust::set_op_pending(m);
   // A condvar re-lock may share FUTEX_WAITERS with sleepers it cannot see.
@@ -122,7 +152,8 @@ int tid_trylock(pthread_mutex_t* m, int type) {
   int kind = kind_of(m);
   int k = type & kKindMask;
   bool robust = type & kRobust;
-  uint32_t id = static_cast<uint32_t>(self_tid());
+  OwnerId owner(m, type);
+  uint32_t id = owner.get();
   uint32_t* w = lock_bits(m);
   if (robust) robust::set_op_pending(m);
   uint32_t old = sync::load(w);
@@ -169,7 +200,8 @@ int tid_trylock(pthread_mutex_t* m, int type) {
 int tid_unlock(pthread_mutex_t* m, int type, bool decr) {
   int kind = kind_of(m);
   bool robust = type & kRobust;
-  int id = self_tid();
+  OwnerId owner(m, type);
+  int id = static_cast<int>(owner.get());
   uint32_t* w = lock_bits(m);
   int new_owner = 0;
   if ((type & kKindMask) == PTHREAD_MUTEX_RECURSIVE_NP) {

@@ -9,7 +9,9 @@ using namespace weft::mutex;
 
 WEFT_EXPORT int pthread_mutex_consistent(pthread_mutex_t* m) {
   if (!(kind_of(m) & kRobust) || m->__data.__owner != kInconsistent) return EINVAL;
-  m->__data.__owner = weft::self_tid();
+  // The caller holds it: the owner id is the one in the lock word (the M's
+  // tid for a process-shared one, see core/wire.h).
+  m->__data.__owner = static_cast<int>(*lock_bits(m) & kTidMask);
   return 0;
 }
 

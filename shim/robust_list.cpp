@@ -11,6 +11,8 @@
 // head's futex_offset field.
 #include "shim/robust_list.h"
 
+#include "core/wire.h"
+
 #include "shim/mutex.h"
 #include "shim/mutex_wake.h"
 #include "shim/sync_common.h"
@@ -22,7 +24,7 @@ namespace {
 // corrupted, cyclic list cannot hang the exit.
 constexpr int kListLimit = 2048;
 
-void handle_death(void* e, int tid, bool pending_op) {
+void handle_death(void* e, int tid, int task_tid, bool pending_op) {
   char* w = static_cast<char*>(e) + robust::kFutexOffset;
   auto* word = reinterpret_cast<uint32_t*>(w);
   auto* m = reinterpret_cast<pthread_mutex_t*>(w - offsetof(pthread_mutex_t, __data.__lock));
@@ -33,7 +35,8 @@ void handle_death(void* e, int tid, bool pending_op) {
       mutex::wake_tid_waiter(m, kind);
       return;
     }
-    if ((old & mutex::kTidMask) != static_cast<uint32_t>(tid)) return;
+    uint32_t owner = old & mutex::kTidMask;
+    if (owner != static_cast<uint32_t>(tid) && owner != static_cast<uint32_t>(task_tid)) return;
     uint32_t dead = (old & mutex::kWaiters) | mutex::kOwnerDied;
     if (sync::cas(word, old, dead)) break;
   }
@@ -42,9 +45,29 @@ void handle_death(void* e, int tid, bool pending_op) {
 
 }  // namespace
 
+namespace robust {
+
+bool holds_process_shared() {
+  Head* h = head();
+  void* e = h->list;
+  for (int n = 0; e != static_cast<void*>(h) && n < kListLimit; ++n) {
+    char* clean = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(e) & ~uintptr_t{1});
+    auto* m = reinterpret_cast<pthread_mutex_t*>(clean + kFutexOffset -
+                                                 offsetof(pthread_mutex_t, __data.__lock));
+    int kind = mutex::kind_of(m);
+    if ((kind & mutex::kPsharedBit) && !(kind & mutex::kWeftPrivateRobust)) return true;
+    e = *reinterpret_cast<void**>(clean);
+  }
+  return false;
+}
+
+}  // namespace robust
+
 void release_robust_mutexes() {
   robust::Head* h = robust::head();
+  // Process-shared ones carry the M's tid (core/wire.h), the rest self_tid().
   int tid = self_tid();
+  int task_tid = wired_tid();
   void* pending = h->list_op_pending;
   void* pending_entry =
       pending ? reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(pending) & ~uintptr_t{1})
@@ -54,12 +77,13 @@ void release_robust_mutexes() {
     void* clean = reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(e) & ~uintptr_t{1});
     // Read the link before the word changes hands: a new owner relinks it.
     void* next = *static_cast<void**>(clean);
-    if (clean != pending_entry) handle_death(clean, tid, false);
+    if (clean != pending_entry) handle_death(clean, tid, task_tid, false);
     e = next;
   }
-  if (pending_entry != nullptr) handle_death(pending_entry, tid, true);
+  if (pending_entry != nullptr) handle_death(pending_entry, tid, task_tid, true);
   h->list = h;
   h->list_op_pending = nullptr;
+  unwire_current();
 }
 
 }  // namespace weft

@@ -10,9 +10,9 @@
 // registered (the kernel's list is per task), so the runtime calls
 // release_robust_mutexes() when a G exits.
 //
-// Gap: a process-shared robust mutex held by a G holds the G's fake tid, so
-// if the whole process dies (not just the G) no kernel marks it
-// OWNER_DIED: other processes then wait forever. NPTL has no such gap.
+// A process-shared robust mutex held by a G holds its M's real tid, and the
+// M's task has the G's list registered while the G holds one (core/wire.h),
+// so the kernel releases it if the whole process dies.
 #pragma once
 #include <pthread.h>
 #include <stddef.h>
@@ -30,6 +30,9 @@ namespace weft {
 void release_robust_mutexes();
 
 namespace robust {
+
+// True while the current thread's robust list holds a process-shared mutex.
+bool holds_process_shared();
 
 struct Head {
   void* list;
