@@ -22,6 +22,7 @@
 // one that may block runs as a blocking system call (the G's P goes to
 // another M meanwhile).
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 
 #include "core/blocking.h"
 #include "core/export.h"
+#include "core/g.h"
 #include "core/sleep.h"
 #include "core/sys.h"
 #include "shim/sync_common.h"
@@ -92,6 +94,22 @@ long futex_two_words(int cmd, long uaddr, long val, long val2, long uaddr2, long
 }
 
 // Returns the raw result (-errno on failure).
+// Whether a word lies in memory other processes may map: a shared or file
+// page, per /proc/self/pagemap (bit 61). libstdc++'s atomic waits omit
+// FUTEX_PRIVATE_FLAG even for a process's own memory; asking lets a G park
+// in weft rather than hold a kernel thread. When the answer cannot be had
+// the word counts as shared (the kernel path is always correct).
+bool in_shared_page(const void* addr) {
+  long fd = sys::call6(SYS_openat, AT_FDCWD, (long)"/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  uint64_t entry = 0;
+  long off = static_cast<long>(reinterpret_cast<uintptr_t>(addr) / 4096 * sizeof entry);
+  long n = sys::call6(SYS_pread64, fd, (long)&entry, sizeof entry, off);
+  sys::call6(SYS_close, fd);
+  constexpr uint64_t kPresent = uint64_t{1} << 63, kFileOrShared = uint64_t{1} << 61;
+  return n != sizeof entry || !(entry & kPresent) || (entry & kFileOrShared);
+}
+
 long futex_call(long uaddr, long op, long val, long timeout, long uaddr2, long val3,
                 bool* handled) {
   int cmd = static_cast<int>(op) & FUTEX_CMD_MASK;
@@ -112,9 +130,16 @@ long futex_call(long uaddr, long op, long val, long timeout, long uaddr2, long v
   if (bitset == 0) return -EINVAL;
   auto* word = reinterpret_cast<const uint32_t*>(uaddr);
   if (is_wake) {
-    int n = static_cast<int>(val);
-    return futex_wake(word, n <= 0 ? 1 : n, pshared, bitset);
+    int n = static_cast<int>(val) <= 0 ? 1 : static_cast<int>(val);
+    if (!pshared) return futex_wake(word, n, false, bitset);
+    // Waiters may be Gs parked in weft (private memory) or kernel waiters
+    // (other processes, native threads): wake both kinds.
+    int woken = futex_wake(word, n, false, bitset);
+    return woken < n ? woken + futex_wake(word, n - woken, true, bitset) : woken;
   }
+  // A G on a non-private word of private memory parks in weft (see above).
+  G* self = current_g();
+  if (pshared && self && !self->is_g0 && !in_shared_page(word)) pshared = false;
   const auto* ts = reinterpret_cast<const timespec*>(timeout);
   timespec deadline;
   clockid_t clk = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
