@@ -8,7 +8,9 @@
  * complete switch for code that calls it; a signal handler that calls it keeps
  * the interrupted registers in its own frame, which makes it usable there too.
  * %fs is written with wrfsbase when the CPU and kernel allow it
- * (weft_have_fsgsbase), else with arch_prctl(ARCH_SET_FS).
+ * (weft_have_fsgsbase), else with arch_prctl(ARCH_SET_FS). The control
+ * words are reloaded only when they differ from the current ones (they
+ * almost never do, and ldmxcsr/fldcw cost more than the compare).
  */
 	.text
 	.globl	weft_switch
@@ -25,6 +27,7 @@ weft_switch:
 	subq	$8, %rsp
 	stmxcsr	(%rsp)
 	fnstcw	4(%rsp)
+	movq	(%rsp), %r8		/* current control words, bytes 0..5 */
 	movq	%rsp, (%rdi)
 	movq	%rsi, %rsp
 	cmpb	$0, weft_have_fsgsbase(%rip)
@@ -35,9 +38,13 @@ weft_switch:
 	movl	$0x1002, %edi
 	movl	$158, %eax
 	syscall
-2:	ldmxcsr	(%rsp)
+2:	movq	(%rsp), %rcx
+	xorq	%r8, %rcx
+	shlq	$16, %rcx		/* bytes 6..7 are padding */
+	jz	3f
+	ldmxcsr	(%rsp)
 	fldcw	4(%rsp)
-	addq	$8, %rsp
+3:	addq	$8, %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13
