@@ -52,6 +52,19 @@ int relock_by_owner(pthread_mutex_t* m, int k) {
   return -1;
 }
 
+// Moves the ceiling the caller holds in the bookkeeping from *held (-1:
+// none) to `ceiling`; EINVAL, holding none, when the caller runs above it.
+int hold_ceiling(int ceiling, int* held) {
+  if (current_priority() > ceiling) {
+    if (*held != -1) tpp_change(*held, -1);
+    return EINVAL;
+  }
+  int err = tpp_change(*held, ceiling);
+  if (err != 0) return err;
+  *held = ceiling;
+  return 0;
+}
+
 }  // namespace
 
 int pp_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
@@ -66,14 +79,8 @@ int pp_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
   uint32_t seen = sync::load(w);
   int held = -1;  // the ceiling we hold in the bookkeeping
   for (;;) {
-    int ceiling = ceiling_of(seen);
-    if (current_priority() > ceiling) {
-      if (held != -1) tpp_change(held, -1);
-      return EINVAL;
-    }
-    int err = tpp_change(held, ceiling);
+    int err = hold_ceiling(ceiling_of(seen), &held);
     if (err != 0) return err;
-    held = ceiling;
     err = take(w, seen & kCeilingMask, cond_relock ? 2 : 1, abs, clk, pshared, &seen);
     if (err == 0) break;
     if (err == kMoved) continue;
@@ -97,14 +104,8 @@ int pp_trylock(pthread_mutex_t* m, int type) {
   uint32_t seen = sync::load(w);
   int held = -1;
   for (;;) {
-    int ceiling = ceiling_of(seen);
-    if (current_priority() > ceiling) {
-      if (held != -1) tpp_change(held, -1);
-      return EINVAL;
-    }
-    int err = tpp_change(held, ceiling);
+    int err = hold_ceiling(ceiling_of(seen), &held);
     if (err != 0) return err;
-    held = ceiling;
     uint32_t ceil = seen & kCeilingMask;
     uint32_t cur = ceil;
     if (sync::cas(w, cur, ceil | 1)) break;

@@ -33,14 +33,30 @@ int relock_recursive(pthread_mutex_t* m) {
   return 0;
 }
 
-// The caller just took a word that still says OWNER_DIED.
-int took_dead_owner(pthread_mutex_t* m, bool robust, bool cond_relock) {
+// The caller owns m's word now: depth 1, __owner = `owner`, and (robust) on
+// its robust list with the pending operation over.
+void own(pthread_mutex_t* m, bool robust, int owner) {
   m->__data.__count = 1;
-  m->__data.__owner = kInconsistent;
   if (robust) {
     robust::enqueue(m);
     robust::clear_op_pending();
   }
+  m->__data.__owner = owner;
+}
+
+// The caller's tid is already in m's word: EDEADLK (ERRORCHECK) or a
+// recursion step (RECURSIVE), with the pending robust operation over; -1 for
+// NORMAL/ADAPTIVE, whose relock goes on to wait (deadlock or timeout, as in
+// NPTL) or, in trylock, to EBUSY.
+int relock_by_owner(pthread_mutex_t* m, int k, bool robust) {
+  if (k != PTHREAD_MUTEX_ERRORCHECK_NP && k != PTHREAD_MUTEX_RECURSIVE_NP) return -1;
+  if (robust) robust::clear_op_pending();
+  return k == PTHREAD_MUTEX_ERRORCHECK_NP ? EDEADLK : relock_recursive(m);
+}
+
+// The caller just took a word that still says OWNER_DIED.
+int took_dead_owner(pthread_mutex_t* m, bool robust, bool cond_relock) {
+  own(m, robust, kInconsistent);
   // The dead owner's __nusers share is never returned; a condvar re-lock
   // (which does not count itself) drops it, as glibc does.
   if (cond_relock) --m->__data.__nusers;
@@ -80,17 +96,33 @@ class OwnerId {
   uint32_t id_;
 };
 
+// What tid_lock and tid_trylock work from, fixed on entry. Constructing it
+// wires the G when needed (OwnerId) and, for a robust mutex, sets
+// list_op_pending to m: it covers every exit until clear_op_pending.
+struct Attempt {
+  Attempt(pthread_mutex_t* m, int type)
+      : kind(kind_of(m)),
+        k(type & kKindMask),
+        robust(type & kRobust),
+        owner(m, type),
+        id(owner.get()),
+        w(lock_bits(m)) {
+    if (robust) robust::set_op_pending(m);
+  }
+  int kind;
+  int k;  // PTHREAD_MUTEX_{NORMAL,RECURSIVE,ERRORCHECK,ADAPTIVE}_NP
+  bool robust;
+  OwnerId owner;
+  uint32_t id;  // the tid this caller locks with
+  uint32_t* w;
+};
+
 }  // namespace
 
 int tid_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
              bool cond_relock) {
-  int kind = kind_of(m);
-  int k = type & kKindMask;
-  bool robust = type & kRobust;
-  OwnerId owner(m, type);
-  uint32_t id = owner.get();
-  uint32_t* w = lock_bits(m);
-  if (robust) robust::set_op_pending(m);
+  Attempt a(m, type);
+  auto& [kind, k, robust, owner, id, w] = a;
   // A condvar re-lock may share FUTEX_WAITERS with sleepers it cannot see.
   uint32_t extra = cond_relock ? kWaiters : 0;
   uint32_t old = sync::load(w);
@@ -104,15 +136,8 @@ int tid_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
       return took_dead_owner(m, robust, cond_relock);
     }
     if ((old & kTidMask) == id) {
-      if (k == PTHREAD_MUTEX_ERRORCHECK_NP) {
-        if (robust) robust::clear_op_pending();
-        return EDEADLK;
-      }
-      if (k == PTHREAD_MUTEX_RECURSIVE_NP) {
-        if (robust) robust::clear_op_pending();
-        return relock_recursive(m);
-      }
-      // NORMAL/ADAPTIVE: relocking deadlocks (or times out), as in NPTL.
+      int r = relock_by_owner(m, k, robust);
+      if (r >= 0) return r;
     }
     if (abs != nullptr) {
       int bad = 0;
@@ -138,24 +163,14 @@ int tid_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
     old = sync::load(w);
   }
   if (robust && m->__data.__owner == kNotRecoverable) return give_back_unrecoverable(m, kind);
-  m->__data.__count = 1;
-  if (robust) {
-    robust::enqueue(m);
-    robust::clear_op_pending();
-  }
-  m->__data.__owner = static_cast<int>(id);
+  own(m, robust, static_cast<int>(id));
   if (!cond_relock) ++m->__data.__nusers;
   return 0;
 }
 
 int tid_trylock(pthread_mutex_t* m, int type) {
-  int kind = kind_of(m);
-  int k = type & kKindMask;
-  bool robust = type & kRobust;
-  OwnerId owner(m, type);
-  uint32_t id = owner.get();
-  uint32_t* w = lock_bits(m);
-  if (robust) robust::set_op_pending(m);
+  Attempt a(m, type);
+  auto& [kind, k, robust, owner, id, w] = a;
   uint32_t old = sync::load(w);
   for (;;) {
     if (robust && (old & kOwnerDied)) {
@@ -163,14 +178,8 @@ int tid_trylock(pthread_mutex_t* m, int type) {
       return took_dead_owner(m, robust, false);
     }
     if ((old & kTidMask) == id) {
-      if (k == PTHREAD_MUTEX_ERRORCHECK_NP) {
-        if (robust) robust::clear_op_pending();
-        return EDEADLK;
-      }
-      if (k == PTHREAD_MUTEX_RECURSIVE_NP) {
-        if (robust) robust::clear_op_pending();
-        return relock_recursive(m);
-      }
+      int r = relock_by_owner(m, k, robust);
+      if (r >= 0) return r;
     }
     if (old != 0) {
       if (robust) robust::clear_op_pending();
@@ -187,13 +196,8 @@ int tid_trylock(pthread_mutex_t* m, int type) {
     robust::clear_op_pending();
     return ENOTRECOVERABLE;
   }
-  if (robust) {
-    robust::enqueue(m);
-    robust::clear_op_pending();
-  }
-  m->__data.__owner = static_cast<int>(id);
+  own(m, robust, static_cast<int>(id));
   ++m->__data.__nusers;
-  m->__data.__count = 1;
   return 0;
 }
 

@@ -25,12 +25,17 @@
  * under weft (a few Ms per P plus helpers). */
 #define SYNC_MAX_KERNEL_TASKS 32
 
-static inline void sync_die(const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
+/* Prints "FAIL: <message>" as one line on stderr. */
+static inline void sync_vreport(const char* fmt, va_list ap) {
   fputs("FAIL: ", stderr);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
+}
+
+static inline void sync_die(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  sync_vreport(fmt, ap);
   va_end(ap);
   fflush(stdout);
   exit(1);

@@ -70,9 +70,7 @@ static int g_failures;
 static void section_failed(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("FAIL: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  sync_vreport(fmt, ap);
   va_end(ap);
   g_failures++;
 }

@@ -488,11 +488,7 @@ TEST(LifecycleAttr, SetDefaultAttrAppliesToThreadsCreatedWithoutAttr) {
   Gate gate;
   std::atomic<bool> done{false};
   pthread_t t;
-  ASSERT_EQ(0, spawn(&t, [&] {
-              gate.wait();
-              done = true;
-              return nullptr;
-            }));
+  ASSERT_EQ(0, lifecycle::spawn_gated(&t, nullptr, gate, done));
   const int probe = lifecycle::probe_join(t);
   EXPECT_EQ(EINVAL, probe);
   if (probe == EINVAL) {

@@ -59,6 +59,17 @@ inline int spawn(pthread_t *t, const pthread_attr_t *attr, Body body) {
 
 inline int spawn(pthread_t *t, Body body) { return spawn(t, nullptr, std::move(body)); }
 
+// Starts a thread that waits for `gate` and then sets `done`, its last touch
+// of both: a test may keep them as locals if it ends with yield_until(done).
+inline int spawn_gated(pthread_t *t, const pthread_attr_t *attr, Gate &gate,
+                       std::atomic<bool> &done) {
+  return spawn(t, attr, [&gate, &done]() -> void * {
+    gate.wait();
+    done = true;
+    return nullptr;
+  });
+}
+
 inline void yield_until(const std::atomic<bool> &flag) {
   while (!flag.load()) sched_yield();
 }

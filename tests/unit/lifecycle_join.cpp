@@ -243,11 +243,7 @@ TEST(LifecycleJoin, DetachedThreadCannotBeJoinedOrDetachedAgain) {
   Gate gate;
   std::atomic<bool> done{false};
   pthread_t t;
-  ASSERT_EQ(0, spawn(&t, [&] {
-              gate.wait();
-              done = true;
-              return nullptr;
-            }));
+  ASSERT_EQ(0, lifecycle::spawn_gated(&t, nullptr, gate, done));
   timespec far = lifecycle::far_future(CLOCK_REALTIME);
   EXPECT_EQ(0, pthread_detach(t));
   EXPECT_EQ(EINVAL, pthread_detach(t));
@@ -271,11 +267,7 @@ TEST(LifecycleJoin, ThreadCreatedDetachedCannotBeJoined) {
   ASSERT_EQ(0, pthread_attr_init(&attr));
   ASSERT_EQ(0, pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED));
   pthread_t t;
-  ASSERT_EQ(0, spawn(&t, &attr, [&] {
-              gate.wait();
-              done = true;
-              return nullptr;
-            }));
+  ASSERT_EQ(0, lifecycle::spawn_gated(&t, &attr, gate, done));
   pthread_attr_destroy(&attr);
   const int probe = lifecycle::probe_join(t);
   EXPECT_EQ(EINVAL, probe);

@@ -22,12 +22,7 @@
 
 namespace {
 
-using synctest::deadline_in;
-using synctest::far_deadline;
-using synctest::in_other_thread;
-using synctest::kNsPerMs;
-using synctest::reached;
-using synctest::Thread;
+using namespace synctest;  // the helpers of sync_test_util.h
 
 // ---- attributes -------------------------------------------------------------
 

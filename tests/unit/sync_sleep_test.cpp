@@ -19,12 +19,7 @@
 
 namespace {
 
-using synctest::kNsPerMs;
-using synctest::kNsPerSec;
-using synctest::now;
-using synctest::reached;
-using synctest::Thread;
-using synctest::to_ns;
+using namespace synctest;  // the helpers of sync_test_util.h
 
 long long elapsed_ns(clockid_t c, const timespec& since) { return to_ns(now(c)) - to_ns(since); }
 
