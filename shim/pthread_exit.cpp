@@ -52,7 +52,7 @@ _Unwind_Reason_Code main_stop(int, _Unwind_Action actions, _Unwind_Exception_Cla
   run_old_cleanups(cfa, done);
   if (done) {
     G* g = current_g();
-    thread_finish(g, g->result);
+    thread_finish(g, tcb_field<void*>(g->tcb, tcb_off::kResult));
   }
   return _URC_NO_REASON;
 }
@@ -86,7 +86,8 @@ WEFT_EXPORT [[noreturn]] void pthread_exit(void* result) {
     real<void (*)(void*)>("pthread_exit")(result);
     __builtin_unreachable();
   }
-  g->result = result;
+  // Where glibc's cancellation puts PTHREAD_CANCELED too (thread_start).
+  tcb_field<void*>(g->tcb, tcb_off::kResult) = result;
   unwind_to(tcb_field<void*>(g->tcb, tcb_off::kCleanupJmpBuf));
 }
 

@@ -70,7 +70,10 @@ void thread_reap(G* g) {
                           : g->fn(g->arg);
     thread_finish(g, result);
   }
-  thread_finish(current_g(), current_g()->result);
+  // Unwound here by pthread_exit or cancellation: both leave the result
+  // in the TCB.
+  G* self = current_g();
+  thread_finish(self, tcb_field<void*>(self->tcb, tcb_off::kResult));
 }
 
 }  // namespace weft
