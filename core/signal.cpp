@@ -17,6 +17,17 @@ void interrupt_wait(G* g) {
   ready(g, false);
 }
 
+namespace {
+// Marks the bit, then interrupts g if it waits. fin_park does the mirror
+// image (status, then bits), so a G that is about to park is not missed.
+void post(G* g, uint64_t bit) {
+  g->pending_signals.fetch_or(bit, std::memory_order_seq_cst);
+  if (g->status.load(std::memory_order_seq_cst) == kGWaiting) interrupt_wait(g);
+}
+}  // namespace
+
+void interrupt_g(G* g) { post(g, uint64_t{1} << (kInterruptOnly - 1)); }
+
 void signal_g(G* g, int sig) {
   uint64_t bit = uint64_t{1} << (sig - 1);
   if (g->status.load(std::memory_order_acquire) == kGSyscall) {
@@ -24,14 +35,13 @@ void signal_g(G* g, int sig) {
     sys::call6(SYS_tgkill, getpid(), g->m->ktid, sig);
     return;
   }
-  g->pending_signals.fetch_or(bit, std::memory_order_seq_cst);
-  if (g->status.load(std::memory_order_seq_cst) == kGWaiting) interrupt_wait(g);
+  post(g, bit);
 }
 
 void raise_pending_signals(G* self) {
   uint64_t bits = self->pending_signals.exchange(0, std::memory_order_acq_rel);
   for (int sig = 1; bits; sig++, bits >>= 1)
-    if (bits & 1) sys::call6(SYS_tgkill, getpid(), self->m->ktid, sig);
+    if ((bits & 1) && sig != kInterruptOnly) sys::call6(SYS_tgkill, getpid(), self->m->ktid, sig);
 }
 
 }  // namespace weft

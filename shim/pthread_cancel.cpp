@@ -30,6 +30,6 @@ WEFT_EXPORT int pthread_cancel(pthread_t t) {
   if (g->life.load(std::memory_order_acquire) >= kExited) return 0;
   int* ch = &tcb_field<int>(g->tcb, tcb_off::kCancelHandling);
   __atomic_fetch_or(ch, kCanceling | kCanceled, __ATOMIC_SEQ_CST);
-  if (g->status.load(std::memory_order_seq_cst) == kGWaiting) interrupt_wait(g);
+  interrupt_g(g);
   return 0;
 }
