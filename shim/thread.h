@@ -52,3 +52,17 @@ const pthread_attr_t* default_thread_attr();
 extern std::atomic<int> live_threads;
 
 }  // namespace weft
+
+extern "C" char __libc_single_threaded;
+
+namespace weft {
+
+// True while the caller is the only thread that can run program code: one
+// live G, and no kernel thread ever made with glibc's pthread_create (that
+// clears __libc_single_threaded: weft's own Ms, glibc's helper threads).
+// NPTL skips atomic operations in the same situation.
+inline bool sole_thread() {
+  return __libc_single_threaded && live_threads.load(std::memory_order_relaxed) == 1;
+}
+
+}  // namespace weft
