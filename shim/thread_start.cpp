@@ -10,6 +10,7 @@
 #include "core/sched.h"
 #include "core/stack.h"
 #include "core/tls.h"
+#include "preload/malloc.h"
 #include "shim/keys.h"
 #include "shim/robust_list.h"
 #include "shim/thread.h"
@@ -52,6 +53,7 @@ void thread_reap(G* g) {
   release_robust_mutexes();
   tcb_release_thread_buffers(g->tcb);
   if (!g->is_main) tcb_unlink(g->tcb);
+  note_thread_exit();
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
   exit_current(g, fin_exited, nullptr);
 }
