@@ -231,6 +231,8 @@ bool newm(P* p, bool spinning) {
 }
 
 // Hands p to an idle or new M (p == nullptr: take an idle P, if any).
+// An idle M is popped and handed its P under sched.lock, so an M whose
+// sleep times out at that moment (stopm) sees that it was chosen.
 void startm(P* p, bool spinning) {
   sched.lock.lock();
   if (!p) {
@@ -242,20 +244,22 @@ void startm(P* p, bool spinning) {
     }
   }
   M* m = midle_get_locked();
+  if (m) {
+    m->spinning = spinning;
+    m->nextp = p;
+    m->park_word.store(1, std::memory_order_release);
+  }
   sched.lock.unlock();
-  if (!m) {
-    if (newm(p, spinning)) return;
-    // No kernel thread to be had: give the P back; the Gs will run when an
-    // M frees up.
-    SpinLockGuard l(sched.lock);
-    pidle_put_locked(p);
-    if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_relaxed);
+  if (m) {
+    sys::futex_wake(reinterpret_cast<uint32_t*>(&m->park_word), 1);
     return;
   }
-  m->spinning = spinning;
-  m->nextp = p;
-  m->park_word.store(1, std::memory_order_release);
-  sys::futex_wake(reinterpret_cast<uint32_t*>(&m->park_word), 1);
+  if (newm(p, spinning)) return;
+  // No kernel thread to be had: give the P back; the Gs will run when an
+  // M frees up.
+  SpinLockGuard l(sched.lock);
+  pidle_put_locked(p);
+  if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void wakep() {
