@@ -376,6 +376,10 @@ void stopm(M* m, int64_t deadline_ns) {
 
 // Blocking search, on g0: returns a G to run with m holding a P.
 G* find_runnable(M* m) {
+  // A timer came due but every P was busy: their Ms run it when they next
+  // schedule; look again a little later rather than spin.
+  constexpr int64_t kBusyRetryNs = 1000000;
+  int64_t not_before = 0;
   for (;;) {
     if (!m->p) {
       int64_t earliest = INT64_MAX;
@@ -383,11 +387,15 @@ G* find_runnable(M* m) {
         int64_t t = sched.allp[i]->timer_next.load(std::memory_order_acquire);
         if (t < earliest) earliest = t;
       }
+      if (earliest < not_before) earliest = not_before;
       stopm(m, earliest);
       if (!m->p) {  // timed out: take an idle P to run the due timers
         SpinLockGuard l(sched.lock);
         P* p = pidle_get_locked();
-        if (!p) continue;
+        if (!p) {
+          not_before = sys::now_ns() + kBusyRetryNs;
+          continue;
+        }
         acquirep(m, p);
       }
     }
