@@ -81,8 +81,10 @@ struct G {
   uint32_t exit_word = 0;      // futex word: 1 once the G has left its stack
 
   char name[16] = {};          // pthread_setname_np (comm length)
-  bool has_affinity = false;   // pthread_setaffinity_np: kept, not applied
-  unsigned char affinity[128] = {};
+  // pthread_setaffinity_np's mask (kept, not applied), allocated on first
+  // use: most threads never set one, and every byte here is a byte of the
+  // page an idle thread keeps resident.
+  unsigned char* affinity = nullptr;
 
   // Set while the G is wired to an M (core/wire.h): it runs only there.
   M* locked_m = nullptr;

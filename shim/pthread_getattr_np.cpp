@@ -23,7 +23,7 @@ WEFT_EXPORT int pthread_getattr_np(pthread_t t, pthread_attr_t* attr) {
   uint32_t life = g->life.load(std::memory_order_acquire);
   pthread_attr_setdetachstate(attr, life == kDetached ? PTHREAD_CREATE_DETACHED
                                                       : PTHREAD_CREATE_JOINABLE);
-  if (g->has_affinity)
-    pthread_attr_setaffinity_np(attr, sizeof g->affinity, reinterpret_cast<cpu_set_t*>(g->affinity));
+  if (g->affinity)
+    pthread_attr_setaffinity_np(attr, kAffinityBytes, reinterpret_cast<cpu_set_t*>(g->affinity));
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/export.h"
@@ -22,9 +23,10 @@ int set_thread_affinity(G* g, size_t size, const cpu_set_t* set) {
   bool any = false;
   for (size_t i = 0; i < n; i++) any |= (want[i] & have[i]) != 0;
   if (!any) return EINVAL;
-  memset(g->affinity, 0, sizeof g->affinity);
+  if (!g->affinity && !(g->affinity = static_cast<unsigned char*>(malloc(kAffinityBytes))))
+    return ENOMEM;
+  memset(g->affinity, 0, kAffinityBytes);
   memcpy(g->affinity, set, n);
-  g->has_affinity = true;
   return 0;
 }
 
@@ -44,9 +46,9 @@ WEFT_EXPORT int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t* set)
   // The kernel's answer for the size checks (EINVAL), then the G's own mask.
   if (sched_getaffinity(0, size, set) != 0) return errno;
   G* g = g_of(t);
-  if (g->has_affinity) {
+  if (g->affinity) {
     memset(set, 0, size);
-    memcpy(set, g->affinity, size < sizeof g->affinity ? size : sizeof g->affinity);
+    memcpy(set, g->affinity, size < kAffinityBytes ? size : kAffinityBytes);
   }
   return 0;
 }

@@ -43,6 +43,7 @@ int validate_sched(int policy, const sched_param* param);
 void store_sched(G* g, int policy, int priority);
 
 // Keeps a validated CPU mask in g (EINVAL if it names no allowed CPU).
+inline constexpr size_t kAffinityBytes = sizeof(cpu_set_t);
 int set_thread_affinity(G* g, size_t size, const cpu_set_t* set);
 
 // The attributes of a thread created without any (pthread_setattr_default_np).

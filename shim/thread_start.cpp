@@ -52,6 +52,8 @@ void thread_reap(G* g) {
   run_key_destructors();
   release_robust_mutexes();
   tcb_release_thread_buffers(g->tcb);
+  free(g->affinity);
+  g->affinity = nullptr;
   if (!g->is_main) tcb_unlink(g->tcb);
   note_thread_exit();
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
