@@ -39,6 +39,7 @@ inline constexpr size_t kStartRoutine = 1592;
 inline constexpr size_t kStackBlock = 1680;
 inline constexpr size_t kStackBlockSize = 1688;
 inline constexpr size_t kGuardSize = 1696;
+inline constexpr size_t kTpp = 1712;            // priority-protection data pointer
 inline constexpr size_t kRseqArea = 2336;         // == __rseq_offset
 inline constexpr size_t kSizeofPthread = 2368;
 }  // namespace tcb_off

@@ -174,6 +174,8 @@ void tcb_release_thread_buffers(void* tcb) {
     tcb_field<void*>(t, off) = nullptr;
   }
   tcb_field<bool>(t, kSpecificUsed) = false;
+  free(tcb_field<void*>(t, tcb_off::kTpp));  // shim/mutex_tpp.cpp, as NPTL's
+  tcb_field<void*>(t, tcb_off::kTpp) = nullptr;
 }
 
 void tcb_link(void* tcb) {

@@ -31,7 +31,8 @@ bool tcb_create(void* tcb, G* g, void* stackblock, size_t stackblock_size, size_
 bool tcb_reuse(void* tcb, G* g);
 // Frees what glibc allocated for the TCB (DTV, dynamic TLS).
 void tcb_destroy(void* tcb);
-// Frees per-thread libc buffers held by the TCB (strerror_l, strsignal);
+// Frees per-thread buffers held by the TCB (strerror_l, strsignal, the
+// priority-protection data);
 // run by the exiting G itself.
 void tcb_release_thread_buffers(void* tcb);
 // Links a live G's TCB into glibc's list of application-stack threads

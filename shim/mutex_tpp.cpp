@@ -12,6 +12,7 @@
 // reproduces that observable history exactly. A native thread really
 // changes its kernel priority, as in NPTL; a G has no kernel priority of its
 // own (it shares its M), so for a G a valid change just succeeds.
+#include <stdlib.h>
 #include <sched.h>
 #include <stdint.h>
 
@@ -25,15 +26,23 @@ namespace {
 // mutexes of one ceiling (NPTL's EAGAIN point is 2^32 - 1).
 constexpr int kMaxPrio = 99;
 
+// priomax first: glibc's pthread_setschedparam reads it as its own
+// struct priority_protection_data for native threads.
 struct Tpp {
-  bool initialised;
   int priomax;
+  bool initialised;
   uint16_t held[kMaxPrio + 1];
 };
 
-// Per thread (per G: each G has its own static TLS); initial-exec because
-// libweft is loaded at start-up, so no lazy TLS allocation.
-__thread Tpp tpp __attribute__((tls_model("initial-exec")));
+// Per thread, in the TCB's tpp slot as NPTL keeps it: allocated by the first
+// priority-protect lock, freed at thread exit (glibc's for native threads,
+// core/tls.cpp's for Gs). Static TLS would cost every G 200 bytes of a
+// resident page.
+Tpp* this_thread_tpp() {
+  Tpp*& slot = tcb_field<Tpp*>(thread_pointer(), tcb_off::kTpp);
+  if (!slot) slot = static_cast<Tpp*>(calloc(1, sizeof(Tpp)));
+  return slot;
+}
 
 void base_sched(int* policy, int* prio) {
   sched_param sp{};
@@ -62,6 +71,9 @@ int current_priority() {
 
 int tpp_change(int prev, int next) {
   int lo = fifo_min_prio();
+  Tpp* t = this_thread_tpp();
+  if (!t) return ENOMEM;
+  Tpp& tpp = *t;
   if (!tpp.initialised) {
     tpp.initialised = true;
     tpp.priomax = lo - 1;
