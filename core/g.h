@@ -45,7 +45,6 @@ struct G {
   std::atomic<uint32_t> status{kGIdle};
   bool is_g0 = false;          // an M's scheduler context, not a user thread
   bool is_main = false;        // the adopted main thread
-  int tid = 0;                 // the unique fake tid written into the TCB
 
   // Entry.
   void* (*fn)(void*) = nullptr;
@@ -58,7 +57,6 @@ struct G {
   size_t map_size = 0;
   size_t guard = 0;
   bool user_stack = false;     // pthread_attr_setstack memory: never reused
-  char* stack_lo = nullptr;    // lowest usable byte (above the guard)
   char* stack_hi = nullptr;    // highest usable byte + 1 (below G/TLS/TCB)
 
   // Waiting: one wait at a time. wait_state packs (seq << 2 | WaitResult) so

@@ -174,7 +174,6 @@ M* midle_get_locked() {
   M* m = sched.midle;
   if (!m) return nullptr;
   sched.midle = m->idle_next;
-  sched.nmidle--;
   return m;
 }
 
@@ -182,8 +181,7 @@ void midle_remove_locked(M* m) {
   for (M** pp = &sched.midle; *pp; pp = &(*pp)->idle_next) {
     if (*pp == m) {
       *pp = m->idle_next;
-      sched.nmidle--;
-      return;
+          return;
     }
   }
 }
@@ -354,7 +352,6 @@ void stopm(M* m, int64_t deadline_ns) {
     m->park_word.store(0, std::memory_order_relaxed);
     m->idle_next = sched.midle;
     sched.midle = m;
-    sched.nmidle++;
   }
   for (;;) {
     if (m->park_word.load(std::memory_order_acquire)) break;

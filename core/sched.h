@@ -99,7 +99,6 @@ struct Sched {
   P* pidle = nullptr;
   std::atomic<int32_t> npidle{0};
   M* midle = nullptr;
-  int32_t nmidle = 0;
   std::atomic<int32_t> mcount{0};
   std::atomic<int32_t> nmspinning{0};
   int32_t nprocs = 0;

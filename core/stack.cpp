@@ -130,7 +130,6 @@ G* layout(char* base, size_t size, size_t guard, bool user) {
   g->map_size = size;
   g->guard = guard;
   g->user_stack = user;
-  g->stack_lo = base + guard;
   g->stack_hi = reinterpret_cast<char*>(gaddr);
   g->sp = make_context(g->stack_hi, g);
   return g;

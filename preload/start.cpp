@@ -95,7 +95,6 @@ void start() {
   main_g.tcb = main_tcb;
   main_g.is_main = true;
   prctl(PR_GET_NAME, main_g.name);
-  main_g.tid = tcb_field<int>(main_tcb, tcb_off::kTid);
   M* m0 = &all_ms[0];
   char* g0_top;
   void* g0_tcb = g0_alloc(&m0->g0, kG0StackSize, &g0_top);
