@@ -1,9 +1,13 @@
 // core/futex.cpp — user-space futex for Gs (model in core/futex.h).
 //
-// Buckets: a fixed table hashed by word address. Each holds a doubly linked
-// list of waiting Gs (G::wq_*) and the number of non-G kernel waiters, under
-// the bucket's SpinLock. A G's wq_* fields are written only under the lock of
-// the bucket of wq_addr.
+// Buckets: a fixed table hashed by word address. Each holds, under its
+// SpinLock, one wait queue per address with waiting Gs (a ring of G::wq_*
+// links in arrival order, whose oldest G, the leader, is on the bucket's
+// address list) and the number of non-G kernel waiters. A wake walks only
+// the queue of its address: a million Gs parked on one condition variable
+// cost nothing to a wake of another word in the same bucket (Go's semaRoot
+// keeps a tree of addresses for the same reason). A G's wq_* fields are
+// written only under the lock of the bucket of wq_addr.
 //
 // Wake vs. timeout: both complete the G's wait with complete_wait (one wins,
 // see core/sched.h). The waker unlinks under the bucket lock; a timeout
@@ -27,8 +31,8 @@ constexpr size_t kBuckets = 4096;
 
 struct alignas(64) Bucket {
   SpinLock lock;
-  G* head = nullptr;
-  G* tail = nullptr;
+  G* first = nullptr;  // leaders, one per address with waiting Gs
+  G* last = nullptr;
   std::atomic<int32_t> g_waiters{0};       // Gs linked here (or linking)
   std::atomic<int32_t> kernel_waiters{0};  // non-G threads in FUTEX_WAIT
 };
@@ -42,28 +46,60 @@ Bucket& bucket_of(const void* addr) {
   return buckets[(a >> 40) % kBuckets];
 }
 
+G* leader_of(const Bucket& b, const void* addr) {
+  for (G* l = b.first; l; l = l->wq_addr_next)
+    if (l->wq_addr == addr) return l;
+  return nullptr;
+}
+
+// Puts `to` where `from` is on the bucket's address list.
+void replace_leader(Bucket& b, G* from, G* to) {
+  to->wq_leader = true;
+  to->wq_addr_prev = from->wq_addr_prev;
+  to->wq_addr_next = from->wq_addr_next;
+  (from->wq_addr_prev ? from->wq_addr_prev->wq_addr_next : b.first) = to;
+  (from->wq_addr_next ? from->wq_addr_next->wq_addr_prev : b.last) = to;
+  from->wq_leader = false;
+}
+
+void remove_leader(Bucket& b, G* l) {
+  (l->wq_addr_prev ? l->wq_addr_prev->wq_addr_next : b.first) = l->wq_addr_next;
+  (l->wq_addr_next ? l->wq_addr_next->wq_addr_prev : b.last) = l->wq_addr_prev;
+  l->wq_leader = false;
+}
+
+// Appends g (wq_addr set) to its address's ring, FIFO.
 void link(Bucket& b, G* g) {
-  g->wq_prev = b.tail;
-  g->wq_next = nullptr;
-  if (b.tail)
-    b.tail->wq_next = g;
-  else
-    b.head = g;
-  b.tail = g;
   g->wq_queued = true;
+  if (G* l = leader_of(b, g->wq_addr)) {
+    G* tail = l->wq_prev;
+    g->wq_prev = tail;
+    g->wq_next = l;
+    tail->wq_next = g;
+    l->wq_prev = g;
+    return;
+  }
+  g->wq_prev = g->wq_next = g;
+  g->wq_leader = true;
+  g->wq_addr_next = nullptr;
+  g->wq_addr_prev = b.last;
+  (b.last ? b.last->wq_addr_next : b.first) = g;
+  b.last = g;
 }
 
 void unlink(Bucket& b, G* g) {
   b.g_waiters.fetch_sub(1, std::memory_order_relaxed);
-  if (g->wq_prev)
-    g->wq_prev->wq_next = g->wq_next;
-  else
-    b.head = g->wq_next;
-  if (g->wq_next)
-    g->wq_next->wq_prev = g->wq_prev;
-  else
-    b.tail = g->wq_prev;
   g->wq_queued = false;
+  G* next = g->wq_next;
+  if (g->wq_leader) {
+    if (next == g) {
+      remove_leader(b, g);
+      return;
+    }
+    replace_leader(b, g, next);
+  }
+  g->wq_prev->wq_next = next;
+  next->wq_prev = g->wq_prev;
 }
 
 void unlink_on_timeout(G* g) {
@@ -137,17 +173,22 @@ int futex_wake(const uint32_t* word, int n, bool pshared, uint32_t bitset) {
   }
   Bucket& b = bucket_of(word);
   G* woken = nullptr;
+  G** woken_end = &woken;
   int count = 0;
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (b.g_waiters.load(std::memory_order_relaxed) > 0) {
     SpinLockGuard l(b.lock);
-    for (G* g = b.head; g && count < n;) {
-      G* next = g->wq_next;
-      if (g->wq_addr == word && (g->wq_bitset & bitset) &&
+    // Oldest first, up to the tail as it was when the walk began.
+    G* g = leader_of(b, word);
+    G* tail = g ? g->wq_prev : nullptr;
+    while (g && count < n) {
+      G* next = g == tail ? nullptr : g->wq_next;
+      if ((g->wq_bitset & bitset) &&
           complete_wait(g, g->wait_state.load(std::memory_order_relaxed) >> 2, kWaitWoken)) {
         unlink(b, g);
-        g->next = woken;
-        woken = g;
+        g->next = nullptr;
+        *woken_end = g;  // readied in the order they waited
+        woken_end = &g->next;
         count++;
       }
       g = next;

@@ -57,6 +57,7 @@ struct G {
   size_t map_size = 0;
   size_t guard = 0;
   bool user_stack = false;     // pthread_attr_setstack memory: never reused
+  int32_t arena = -1;          // the stack arena it was carved from, or -1
   char* stack_hi = nullptr;    // highest usable byte + 1 (below G/TLS/TCB)
 
   // Waiting: one wait at a time. wait_state packs (seq << 2 | WaitResult) so
@@ -65,12 +66,17 @@ struct G {
   std::atomic<uint64_t> wait_state{0};
   Timer timer;
 
-  // Futex bucket membership (core/futex.cpp), guarded by the bucket lock.
+  // Futex wait queue membership (core/futex.cpp), guarded by the bucket
+  // lock: a ring of the Gs waiting on wq_addr, whose oldest (the leader) is
+  // also on the bucket's list of addresses.
   G* wq_prev = nullptr;
   G* wq_next = nullptr;
+  G* wq_addr_prev = nullptr;   // leader only
+  G* wq_addr_next = nullptr;   // leader only
   const void* wq_addr = nullptr;
   uint32_t wq_bitset = 0;
   bool wq_queued = false;
+  bool wq_leader = false;
 
   // Life cycle (shim/): joinable / detached / exited, see shim/thread.h.
   std::atomic<uint32_t> life{0};

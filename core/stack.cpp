@@ -5,9 +5,7 @@
 #include <new>
 #include <string.h>
 #include <sys/mman.h>
-#include <limits.h>
 #include <pthread.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/context.h"
@@ -22,7 +20,7 @@ namespace {
 
 constexpr size_t kPage = 4096;
 constexpr int kWarmPerP = 64;
-constexpr int kArenaBlocks = 64;
+constexpr uint32_t kArenaBlocks = 64;  // one bit each in Arena::cold_mask
 constexpr int kMadvGuardInstall = 102;
 constexpr long kGuardVmaBudget = 30000;
 
@@ -31,47 +29,55 @@ size_t round_page(size_t n) { return (n + kPage - 1) & ~(kPage - 1); }
 bool have_guard_install = false;
 std::atomic<long> guard_vmas{0};
 
-struct ColdBlock {
+// Blocks of the default size come from arenas of kArenaBlocks blocks. An
+// arena records which of its blocks are cold (trimmed and free); arenas with
+// cold blocks are on a list, most recently trimmed first. When every block of
+// an arena is cold and more than kColdKeep cold blocks exist, the arena is
+// unmapped: trimming returns a block's pages but not the page-table page its
+// top shares with the next block's guard, so without this a program that
+// once had a million threads would keep 4 GB of page tables.
+constexpr uint32_t kColdKeep = 1024;
+constexpr uint32_t kMaxArenas = 1 << 18;  // 128 TiB of 512 MiB arenas
+
+struct Arena {
+  char* base;          // nullptr: slot free (then next_cold links free slots)
+  uint64_t cold_mask;  // bit i: block i is cold
+  uint32_t carved;     // blocks handed out since it was mapped
+  int32_t prev_cold, next_cold;  // the list of arenas with cold blocks
+};
+
+// Everything below is under cold_lock.
+SpinLock cold_lock;
+Arena* arenas = nullptr;  // kMaxArenas slots, NORESERVE: touched as used
+int32_t arenas_used = 0;  // slots ever used
+int32_t free_slot = -1;   // a free slot (next_cold links them)
+int32_t cold_head = -1;
+int32_t carving = -1;     // the arena being carved (released only once used up)
+uint32_t ncold = 0;       // cold blocks in all arenas
+size_t arena_block_size = 0;
+
+// Blocks of other sizes (each its own mapping), a few kept for reuse.
+constexpr size_t kOddKeep = 64;
+struct OddBlock {
   char* base;
   size_t size;
   size_t guard;
 };
+OddBlock odd[kOddKeep];
+size_t nodd = 0;
 
-// Cold blocks (trimmed, no TCB) and the arena being carved, under cold_lock.
-SpinLock cold_lock;
-ColdBlock* cold = nullptr;
-size_t ncold = 0, cold_cap = 0;
-char* arena_next = nullptr;
-char* arena_end = nullptr;
-size_t arena_block_size = 0;
-
-bool cold_push(const ColdBlock& b) {
-  if (ncold == cold_cap) {
-    size_t cap = cold_cap ? cold_cap * 2 : 4096;
-    void* mem = sys::mmap(nullptr, cap * sizeof(ColdBlock), PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS);
-    if (!mem) return false;
-    if (cold) {
-      memcpy(mem, cold, ncold * sizeof(ColdBlock));
-      sys::munmap(cold, cold_cap * sizeof(ColdBlock));
-    }
-    cold = static_cast<ColdBlock*>(mem);
-    cold_cap = cap;
-  }
-  cold[ncold++] = b;
-  return true;
+void cold_list_remove(int32_t i) {
+  Arena& a = arenas[i];
+  (a.prev_cold >= 0 ? arenas[a.prev_cold].next_cold : cold_head) = a.next_cold;
+  if (a.next_cold >= 0) arenas[a.next_cold].prev_cold = a.prev_cold;
 }
 
-bool cold_pop(size_t size, size_t guard, ColdBlock* out) {
-  // Recently trimmed blocks are at the end; most programs use one size.
-  for (size_t i = ncold; i-- > 0 && ncold - i <= 64;) {
-    if (cold[i].size == size && cold[i].guard == guard) {
-      *out = cold[i];
-      cold[i] = cold[--ncold];
-      return true;
-    }
-  }
-  return false;
+void cold_list_push(int32_t i) {
+  Arena& a = arenas[i];
+  a.prev_cold = -1;
+  a.next_cold = cold_head;
+  if (cold_head >= 0) arenas[cold_head].prev_cold = i;
+  cold_head = i;
 }
 
 void install_guard(char* base, size_t guard) {
@@ -97,30 +103,123 @@ char* map_block(size_t size) {
   return static_cast<char*>(mem);
 }
 
-// A fresh (zero) block of `size` bytes: carved from an arena when it has the
-// default size, else mapped alone.
-char* new_block(size_t size, size_t guard) {
-  if (size == arena_block_size) {
-    SpinLockGuard l(cold_lock);
-    if (arena_next == arena_end) {
-      char* a = map_block(size * kArenaBlocks);
-      if (!a) return nullptr;
-      arena_next = a;
-      arena_end = a + size * kArenaBlocks;
-    }
-    char* b = arena_next;
-    arena_next += size;
-    install_guard(b, guard);
-    return b;
+bool arena_sized(size_t size, size_t guard) { return size == arena_block_size && guard == kPage; }
+
+// A never used block of the carving arena, mapping a new arena when it is
+// used up; nullptr when out of address space.
+char* carve(int32_t* arena) {
+  if (carving < 0 || arenas[carving].carved == kArenaBlocks) {
+    int32_t i = free_slot >= 0 ? free_slot : arenas_used < int32_t(kMaxArenas) ? arenas_used : -1;
+    if (i < 0) return nullptr;
+    char* base = map_block(arena_block_size * kArenaBlocks);
+    if (!base) return nullptr;
+    if (i == free_slot)
+      free_slot = arenas[i].next_cold;
+    else
+      arenas_used++;
+    arenas[i] = Arena{base, 0, 0, -1, -1};
+    carving = i;
   }
-  char* b = map_block(size);
-  if (b) install_guard(b, guard);
-  return b;
+  Arena& a = arenas[carving];
+  *arena = carving;
+  return a.base + size_t(a.carved++) * arena_block_size;
+}
+
+char* take_cold(int32_t* arena) {
+  if (cold_head < 0) return nullptr;
+  int32_t i = cold_head;
+  Arena& a = arenas[i];
+  int bit = __builtin_ctzll(a.cold_mask);
+  a.cold_mask &= a.cold_mask - 1;
+  if (!a.cold_mask) cold_list_remove(i);
+  ncold--;
+  *arena = i;
+  return a.base + size_t(bit) * arena_block_size;
+}
+
+// Marks a trimmed block of arena i cold. Returns the arena's base when the
+// whole arena is now to be unmapped (by the caller, outside the lock).
+char* put_cold(char* base, int32_t i) {
+  Arena& a = arenas[i];
+  if (!a.cold_mask) cold_list_push(i);
+  a.cold_mask |= uint64_t{1} << ((base - a.base) / arena_block_size);
+  ncold++;
+  if (a.carved < kArenaBlocks || a.cold_mask != ~uint64_t{0} || ncold <= kColdKeep + kArenaBlocks)
+    return nullptr;
+  cold_list_remove(i);
+  ncold -= kArenaBlocks;
+  if (carving == i) carving = -1;
+  char* whole = a.base;
+  a.base = nullptr;
+  a.next_cold = free_slot;
+  free_slot = i;
+  return whole;
+}
+
+char* take_odd(size_t size, size_t guard) {
+  for (size_t i = nodd; i-- > 0;) {
+    if (odd[i].size == size && odd[i].guard == guard) {
+      char* base = odd[i].base;
+      odd[i] = odd[--nodd];
+      return base;
+    }
+  }
+  return nullptr;
+}
+
+// A block of `size` bytes with `guard` guard bytes at its base: cold if one
+// fits, else fresh. *arena: its arena, or -1 for a block mapped alone.
+char* take_block(size_t size, size_t guard, int32_t* arena) {
+  *arena = -1;
+  char* base;
+  bool fresh = false;
+  {
+    SpinLockGuard l(cold_lock);
+    if (arena_sized(size, guard)) {
+      base = take_cold(arena);
+      if (!base) {
+        base = carve(arena);
+        fresh = true;
+      }
+    } else {
+      base = take_odd(size, guard);
+    }
+  }
+  if (!base && *arena < 0) {
+    base = map_block(size);
+    fresh = true;
+  }
+  if (base && fresh) install_guard(base, guard);
+  return base;
+}
+
+// Returns a block whose TCB is gone: its memory now, its address space and
+// page tables too once enough other blocks are cold.
+void release_block(char* base, size_t size, size_t guard, int32_t arena) {
+  // The guard marker stays (DONTNEED keeps it).
+  sys::madvise(base + guard, size - guard, MADV_DONTNEED);
+  char* unmap = nullptr;
+  size_t unmap_size = size;
+  {
+    SpinLockGuard l(cold_lock);
+    if (arena >= 0) {
+      unmap = put_cold(base, arena);
+      unmap_size = arena_block_size * kArenaBlocks;
+    } else if (nodd < kOddKeep) {
+      odd[nodd++] = OddBlock{base, size, guard};
+    } else {
+      unmap = base;
+    }
+  }
+  if (!unmap) return;
+  sys::munmap(unmap, unmap_size);
+  if (!have_guard_install && guard)  // their PROT_NONE guards are gone too
+    guard_vmas.fetch_sub(long(2 * unmap_size / size), std::memory_order_relaxed);
 }
 
 // Places G, TLS and TCB at the top of [base, base+size); the stack lies in
 // [base+guard, g).
-G* layout(char* base, size_t size, size_t guard, bool user) {
+G* layout(char* base, size_t size, size_t guard, bool user, int32_t arena) {
   uintptr_t top = reinterpret_cast<uintptr_t>(base) + size;
   uintptr_t tcb = (top - tcb_off::kSizeofPthread) & ~(tls_layout.align - 1);
   uintptr_t gaddr = (tcb - tls_layout.below_tcb - sizeof(G)) & ~uintptr_t{63};
@@ -130,6 +229,7 @@ G* layout(char* base, size_t size, size_t guard, bool user) {
   g->map_size = size;
   g->guard = guard;
   g->user_stack = user;
+  g->arena = arena;
   g->stack_hi = reinterpret_cast<char*>(gaddr);
   g->sp = make_context(g->stack_hi, g);
   return g;
@@ -139,21 +239,17 @@ size_t top_reserve() { return tcb_off::kSizeofPthread + tls_layout.static_size +
 
 }  // namespace
 
-size_t default_stack_size() {
-  rlimit rl;
-  if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-      rl.rlim_cur >= size_t(PTHREAD_STACK_MIN))
-    return round_page(rl.rlim_cur);
-  return 8 << 20;
-}
-
-bool stacks_init() {
+bool stacks_init(size_t default_stack) {
   // Probe MADV_GUARD_INSTALL (Linux 6.13+) on a scratch mapping.
   char* probe = map_block(2 * kPage);
   if (!probe) return false;
   have_guard_install = sys::madvise(probe, kPage, kMadvGuardInstall) == 0;
   sys::munmap(probe, 2 * kPage);
-  arena_block_size = round_page(default_stack_size()) + kPage;  // + default guard
+  arena_block_size = round_page(default_stack) + kPage;  // + default guard
+  arenas = static_cast<Arena*>(sys::mmap(nullptr, kMaxArenas * sizeof(Arena),
+                                         PROT_READ | PROT_WRITE,
+                                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE));
+  if (!arenas) return false;
   return true;
 }
 
@@ -164,7 +260,7 @@ G* g_alloc(const StackRequest& req, int* err) {
       *err = EINVAL;
       return nullptr;
     }
-    G* g = layout(static_cast<char*>(req.user_stack), req.user_size, 0, true);
+    G* g = layout(static_cast<char*>(req.user_stack), req.user_size, 0, true, -1);
     if (!tcb_create(g->tcb, g, req.user_stack, req.user_size, 0)) return nullptr;
     return g;
   }
@@ -184,25 +280,19 @@ G* g_alloc(const StackRequest& req, int* err) {
       p->nfree--;
       uint64_t wait_state = old->wait_state.load(std::memory_order_relaxed);
       void* tcb = old->tcb;
-      G* g = layout(old->map_base, size, guard, false);
+      G* g = layout(old->map_base, size, guard, false, old->arena);
       // Keep the wait generation: a late waker of the old G must not match.
       g->wait_state.store(wait_state, std::memory_order_relaxed);
       if (tcb_reuse(tcb, g)) return g;
       return nullptr;
     }
   }
-  ColdBlock b;
-  bool found;
-  {
-    SpinLockGuard l(cold_lock);
-    found = cold_pop(size, guard, &b);
-  }
-  char* base = found ? b.base : new_block(size, guard);
+  int32_t arena;
+  char* base = take_block(size, guard, &arena);
   if (!base) return nullptr;
-  G* g = layout(base, size, guard, false);
+  G* g = layout(base, size, guard, false, arena);
   if (tcb_create(g->tcb, g, base, size, guard)) return g;
-  SpinLockGuard l(cold_lock);
-  cold_push(ColdBlock{base, size, guard});
+  release_block(base, size, guard, arena);
   return nullptr;
 }
 
@@ -227,12 +317,11 @@ void g_free(G* g, P* p) {
     p->nfree++;
     return;
   }
-  ColdBlock b{g->map_base, g->map_size, g->guard};
+  char* base = g->map_base;
+  size_t size = g->map_size, guard = g->guard;
+  int32_t arena = g->arena;
   tcb_destroy(g->tcb);
-  // Gives the pages back; the guard marker stays (DONTNEED keeps it).
-  sys::madvise(b.base + b.guard, b.size - b.guard, MADV_DONTNEED);
-  SpinLockGuard l(cold_lock);
-  if (!cold_push(b)) sys::munmap(b.base, b.size);
+  release_block(base, size, guard, arena);
 }
 
 }  // namespace weft

@@ -9,8 +9,14 @@
 // them (no VMA), else PROT_NONE ranges within a VMA budget.
 //
 // Reuse: an exited G's block goes to its P's warm cache with TCB intact
-// (reset as NPTL resets a cached stack); beyond kWarmPerP the coldest go to
-// a global cold pool after MADV_DONTNEED, which returns their memory.
+// (reset as NPTL resets a cached stack); when that cache is full (kWarmPerP)
+// the block is trimmed (MADV_DONTNEED returns its pages) and marked cold in
+// its arena.
+// An arena all of whose blocks are cold is unmapped once more than kColdKeep
+// blocks are cold, which also returns the page-table pages trimming keeps: a
+// program that once had a million threads does not keep 4 GB of them.
+// Nothing may touch a G after its block is released (core/timer.cpp fires
+// timeouts under the heap lock for this reason).
 #pragma once
 #include <stddef.h>
 
@@ -26,9 +32,9 @@ struct StackRequest {
   size_t user_size = 0;
 };
 
-// Default stack size: RLIMIT_STACK, as NPTL.
-size_t default_stack_size();
-bool stacks_init();
+// default_stack: the stack size of threads created with default attributes
+// (their blocks are carved from arenas).
+bool stacks_init(size_t default_stack);
 
 // Returns a G (zeroed but for its block fields, TCB built) or nullptr with
 // *err = EAGAIN (no memory / address space) or EINVAL (a user stack too

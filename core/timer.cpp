@@ -113,24 +113,23 @@ int64_t run_timers(P* p, int64_t now) {
   constexpr int kBatch = 64;
   for (;;) {
     G* fired[kBatch];
-    uint64_t seqs[kBatch];
     int n = 0;
     int64_t next;
     {
+      // The wait is completed under the lock: a waker that won instead
+      // readies g only after its timer_del, which waits for this lock, so g
+      // cannot have exited (and its stack been unmapped) while we look at it.
       SpinLockGuard l(p->timer_lock);
       while (n < kBatch && p->timer_len && p->timer_heap[0]->timer.when <= now) {
         G* g = p->timer_heap[0];
-        seqs[n] = g->timer.seq;
-        fired[n++] = g;
+        bool won = complete_wait(g, g->timer.seq, kWaitTimedOut);
         remove_at(p, 0);
+        if (won) fired[n++] = g;
       }
       publish_next(p);
       next = p->timer_len ? p->timer_heap[0]->timer.when : INT64_MAX;
     }
-    for (int i = 0; i < n; i++) {
-      G* g = fired[i];
-      if (complete_wait(g, seqs[i], kWaitTimedOut)) fire_timeout(g);
-    }
+    for (int i = 0; i < n; i++) fire_timeout(fired[i]);
     if (n < kBatch || next > now) return next;
   }
 }

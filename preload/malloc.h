@@ -3,7 +3,8 @@
 
 namespace weft {
 
-// Called once per exiting thread (shim/thread_start.cpp).
-void note_thread_exit();
+// Called once per reaped thread: joined, or exited detached
+// (shim/thread_start.cpp), after its stack block was released.
+void note_thread_reaped();
 
 }  // namespace weft

@@ -9,6 +9,8 @@
 // weft prints one "weft: <reason>; running threads natively" line and falls
 // back; WEFT_STRICT=1 makes that fatal.
 #include <atomic>
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/context.h"
+#include "core/real.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/stack.h"
@@ -67,6 +70,46 @@ int procs_from_env() {
   return int(v);
 }
 
+// WEFT_STACK_SIZE: the stack size of threads created with default
+// attributes, instead of RLIMIT_STACK's (bytes, or with a K/M/G suffix). It
+// becomes glibc's default thread attribute, so pthread_getattr_default_np
+// and pthread_attr_getstacksize report it. Returns false on a bad value.
+bool apply_stack_size_from_env() {
+  const char* s = env("WEFT_STACK_SIZE");
+  if (!s || !*s) return true;
+  char* end;
+  unsigned long long v = strtoull(s, &end, 10);
+  int shift = 0;
+  switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+  }
+  constexpr unsigned long long kMax = 1ull << 30;
+  if (*end || *s == '-' || v == 0 || v > (kMax >> shift) || (v << shift) < (unsigned long long)PTHREAD_STACK_MIN) {
+    warn("WEFT_STACK_SIZE must be a size from 16K to 1G (bytes, or with K, M or G); ignored");
+    return false;
+  }
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  bool ok = pthread_attr_setstacksize(&attr, size_t(v << shift)) == 0 &&
+            real<int (*)(const pthread_attr_t*)>("pthread_setattr_default_np")(&attr) == 0;
+  pthread_attr_destroy(&attr);
+  if (!ok) warn("WEFT_STACK_SIZE could not be applied; ignored");
+  return ok;
+}
+
+// The stack size of a thread created without attributes, as glibc sets it.
+size_t default_stack_size() {
+  pthread_attr_t attr;
+  size_t size = 8 << 20;
+  if (pthread_getattr_default_np(&attr) == 0) {
+    pthread_attr_getstacksize(&attr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  return size;
+}
+
 bool strict() {
   const char* s = env("WEFT_STRICT");
   return s && *s && *s != '0';
@@ -88,7 +131,8 @@ void start() {
   const char* why = nullptr;
   if (sys::gettid() != getpid()) return fall_back("started on a thread other than main");
   if (!check_glibc_layout(&why) || !tls_init(&why)) return fall_back(why);
-  if (!stacks_init()) return fall_back("cannot map thread stacks");
+  apply_stack_size_from_env();
+  if (!stacks_init(default_stack_size())) return fall_back("cannot map thread stacks");
   weft_have_fsgsbase = (getauxval(AT_HWCAP2) & kHwcap2Fsgsbase) != 0;
   int nprocs = procs_from_env();
 

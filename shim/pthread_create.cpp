@@ -47,7 +47,8 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   // cpu_set_t or names no usable CPU fails as the kernel would fail it.
   cpu_set_t cpus;
   if (pthread_attr_getaffinity_np(attr, sizeof cpus, &cpus) != 0) return EINVAL;
-  bool restricted = CPU_COUNT(&cpus) != CPU_SETSIZE;
+  bool restricted = false;
+  for (size_t i = 0; i < CPU_SETSIZE / __NCPUBITS; i++) restricted |= ~cpus.__bits[i] != 0;
   int err;
   G* g = g_alloc(req, &err);
   if (!g) return err;

@@ -35,6 +35,7 @@ void fin_exited(G* prev, void*) {
   // Detached: nobody will join; free at once.
   prev->life.store(kReaped, std::memory_order_relaxed);
   if (!prev->is_main) g_free(prev, prev->m->p);
+  note_thread_reaped();
 }
 
 }  // namespace
@@ -44,6 +45,7 @@ void thread_reap(G* g) {
   if (g->is_main) return;
   M* m = current_m();
   g_free(g, m ? m->p : nullptr);
+  note_thread_reaped();
 }
 
 [[noreturn]] void thread_finish(G* g, void* result) {
@@ -55,7 +57,6 @@ void thread_reap(G* g) {
   free(g->affinity);
   g->affinity = nullptr;
   if (!g->is_main) tcb_unlink(g->tcb);
-  note_thread_exit();
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
   exit_current(g, fin_exited, nullptr);
 }

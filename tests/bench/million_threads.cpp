@@ -1,5 +1,6 @@
 // million_threads — what one live thread costs, for N up to 10^6 (issue 5).
-// Not a Google Benchmark: each N is one long run that cannot be repeated.
+// Not a Google Benchmark: each N is one long run (scripts/bench.sh repeats the
+// whole process).
 //
 //   million_threads [--max-mb M] N...             one line per N
 //   million_threads [--max-mb M] --rounds R N     R rounds of N, one line each
@@ -17,6 +18,15 @@
 // joins all. In --rounds mode each round does the same and prints the RSS
 // after its joins: for a runtime that reuses or frees thread memory, flat.
 //
+// The machine's share: after each N, a plain loop first-touches the pages N
+// idle threads keep (touch_baseline_us) and the line reports its time per
+// thread, with the page faults per created thread. On a VM whose host takes
+// back free guest memory (free page reporting), first touches get dearer once
+// a run needs more memory than the guest has warm, and creation time follows;
+// the baseline shows how much of it is the kernel and the host. It runs after
+// the threads, not before, so that the threads never get pages it warmed (it
+// may get some they freed: if anything, it reads low).
+//
 // Output: one JSON object per line; scripts/bench.sh reads them.
 //
 // Safety (the machine is shared): natively N > 10,000 is refused (pid_max is
@@ -27,6 +37,8 @@
 // native threads) or its RSS + VmPTE grows by more than --max-mb; memory per
 // thread is then still reported for the threads created.
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -74,10 +86,34 @@ long mem_available_kb() {
   return kb;
 }
 
+// What the memory of n threads costs the kernel alone: a plain loop
+// first-touches, in a fresh mapping, the top two pages of n regions spaced
+// like default stacks (8 MiB + a guard page): the data pages and the
+// page-table page an idle thread keeps, with no thread made. Returns µs per
+// region, or -1 when the mapping fails.
+double touch_baseline_us(long n) {
+  const size_t region = (size_t(8) << 20) + 4096;
+  void* m = mmap(nullptr, region * size_t(n), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) return -1;
+  madvise(m, region * size_t(n), MADV_NOHUGEPAGE);
+  volatile char* base = static_cast<char*>(m);
+  uint64_t t0 = bench::now_ns();
+  for (long i = 1; i <= n; ++i) {
+    base[region * size_t(i) - 1] = 1;
+    base[region * size_t(i) - 4097] = 1;
+  }
+  double us = double(bench::now_ns() - t0) / 1e3 / double(n);
+  munmap(m, region * size_t(n));
+  return us;
+}
+
 struct Result {
   long created = 0;
   const char* stopped = nullptr;  // why creation stopped early, or null
   double create_us = 0, ready_us = 0, join_us = 0;
+  long minflt = 0;                 // page faults until all are ready
+  double touch_us = 0;             // touch_baseline_us(n), measured right after
   long kb_alive = 0, rss_alive = 0, pte_alive = 0, tasks_alive = 0;
   long rss_after = 0, pte_after = 0;
   long kb_base = 0, rss_base = 0, pte_base = 0, sys_drop_kb = 0;
@@ -92,6 +128,8 @@ Result run(long n, long max_kb, std::vector<pthread_t>& threads) {
   r.kb_base = base.memory_kb();
   long avail_base = mem_available_kb();
   uint64_t check_ns = 0;  // time spent reading /proc, taken out of create_us
+  rusage ru0;
+  getrusage(RUSAGE_SELF, &ru0);
   uint64_t t0 = bench::now_ns();
   for (long i = 0; i < n; ++i) {
     if (i > 0 && i % kCheckEvery == 0) {
@@ -117,6 +155,9 @@ Result run(long n, long max_kb, std::vector<pthread_t>& threads) {
   while (g.arrived < g.expected) pthread_cond_wait(&g.all_in, &g.m);
   pthread_mutex_unlock(&g.m);
   uint64_t t_ready = bench::now_ns();
+  rusage ru1;
+  getrusage(RUSAGE_SELF, &ru1);
+  r.minflt = ru1.ru_minflt - ru0.ru_minflt;
   bench::ProcStatus alive = bench::read_status();
   r.rss_alive = alive.rss_kb;
   r.pte_alive = alive.pte_kb;
@@ -146,19 +187,49 @@ void print_common(const Result& r, long n) {
       "\"join_us\":%.0f,\"create_us_per_thread\":%.3f,\"ready_us_per_thread\":%.3f,"
       "\"kb_per_thread\":%.2f,\"rss_kb_per_thread\":%.2f,\"pte_kb_per_thread\":%.2f,"
       "\"sys_kb_per_thread\":%.2f,\"tasks_alive\":%ld,\"rss_kb_after_join\":%ld,"
-      "\"pte_kb_after_join\":%ld,\"stopped\":",
+      "\"pte_kb_after_join\":%ld,\"faults_per_thread\":%.2f,\"touch_us_per_thread\":%.3f,\"stopped\":",
       n, r.created, bench::under_weft() ? "true" : "false", r.create_us, r.ready_us, r.join_us,
       r.create_us / per, r.ready_us / per, double(r.kb_alive - r.kb_base) / per,
       double(r.rss_alive - r.rss_base) / per, double(r.pte_alive - r.pte_base) / per,
-      double(r.sys_drop_kb) / per, r.tasks_alive, r.rss_after, r.pte_after);
+      double(r.sys_drop_kb) / per, r.tasks_alive, r.rss_after, r.pte_after,
+      double(r.minflt) / per, r.touch_us);
   if (r.stopped != nullptr)
     std::printf("\"%s\"", r.stopped);
   else
     std::printf("null");
 }
 
+// One line per run of n threads (rounds > 0: that many runs, "rounds" mode).
+void measure(long n, long rounds, long max_kb, std::vector<pthread_t>& threads,
+             double* last_kb_per_thread) {
+  const char* skip = nullptr;
+  if (n > kNativeMax && !bench::under_weft())
+    skip = "pid_max";  // more than 10,000 native threads
+  else if (*last_kb_per_thread * double(n) > double(max_kb))
+    skip = "memory";  // the last N's cost per thread predicts going over --max-mb
+  if (skip != nullptr) {
+    std::printf("{\"bench\":\"million_threads\",\"mode\":\"alive\",\"n\":%ld,"
+                "\"skipped\":\"%s\"}\n", n, skip);
+    std::fflush(stdout);
+    return;
+  }
+  for (long round = 1; round <= (rounds > 0 ? rounds : 1); ++round) {
+    Result r = run(n, max_kb, threads);
+    if (rounds == 0) r.touch_us = touch_baseline_us(n);
+    if (r.created > 0) *last_kb_per_thread = double(r.kb_alive - r.kb_base) / double(r.created);
+    if (rounds > 0)
+      std::printf("{\"bench\":\"million_threads\",\"mode\":\"rounds\",\"round\":%ld,", round);
+    else
+      std::printf("{\"bench\":\"million_threads\",\"mode\":\"alive\",");
+    print_common(r, n);
+    std::printf("}\n");
+    std::fflush(stdout);
+  }
+}
+
 [[noreturn]] void usage() {
-  std::fprintf(stderr, "usage: million_threads [--max-mb M] N... | [--max-mb M] --rounds R N\n");
+  std::fprintf(stderr,
+               "usage: million_threads [--max-mb M] N... | [--max-mb M] --rounds R N\n");
   std::exit(2);
 }
 
@@ -192,30 +263,6 @@ int main(int argc, char** argv) {
   std::vector<pthread_t> threads(size_t(largest), pthread_t{});
 
   double last_kb_per_thread = 0;  // from the previous N: predicts the next
-  for (long n : counts) {
-    const char* skip = nullptr;
-    if (n > kNativeMax && !bench::under_weft())
-      skip = "pid_max";  // more than 10,000 native threads
-    else if (last_kb_per_thread * double(n) > double(max_kb))
-      skip = "memory";  // the last N's cost per thread predicts going over --max-mb
-    if (skip != nullptr) {
-      std::printf("{\"bench\":\"million_threads\",\"mode\":\"alive\",\"n\":%ld,"
-                  "\"skipped\":\"%s\"}\n", n, skip);
-      std::fflush(stdout);
-      continue;
-    }
-    long rs = rounds > 0 ? rounds : 1;
-    for (long round = 1; round <= rs; ++round) {
-      Result r = run(n, max_kb, threads);
-      if (r.created > 0) last_kb_per_thread = double(r.kb_alive - r.kb_base) / double(r.created);
-      if (rounds > 0)
-        std::printf("{\"bench\":\"million_threads\",\"mode\":\"rounds\",\"round\":%ld,", round);
-      else
-        std::printf("{\"bench\":\"million_threads\",\"mode\":\"alive\",");
-      print_common(r, n);
-      std::printf("}\n");
-      std::fflush(stdout);
-    }
-  }
+  for (long n : counts) measure(n, rounds, max_kb, threads, &last_kb_per_thread);
   return 0;
 }
