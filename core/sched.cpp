@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/blocking.h"
 #include "core/context.h"
@@ -372,33 +371,12 @@ void stopm(M* m, int64_t deadline_ns) {
   m->nextp = nullptr;
 }
 
-// Before an M that ran out of work gives up its P and sleeps, it watches
-// the run queues for a few microseconds. A program that readies a G every
-// few microseconds (a loop creating threads, a ping-pong across Ps) then
-// keeps its Ms awake instead of paying, per G, a futex wake of a sleeping M
-// and its trip through the kernel scheduler; while this P is held, wakep()
-// sees no idle P and makes no system call. Not when there are more Ps than
-// CPUs: a poller would take the CPU from an M with work. Returns true when
-// there may be work (a G queued, or a timer of p due).
-bool poll_for_work(P* p) {
-  constexpr int64_t kPollNs = 50000;
-  if (!sched.poll_when_idle) return false;
-  int64_t now = sys::now_ns(), until = now + kPollNs;
-  for (; now < until; now = sys::now_ns()) {
-    for (int i = 0; i < 32; i++) __builtin_ia32_pause();
-    int64_t next = p->timer_next.load(std::memory_order_acquire);
-    if (any_work() || next <= now) return true;
-  }
-  return false;
-}
-
 // Blocking search, on g0: returns a G to run with m holding a P.
 G* find_runnable(M* m) {
   // A timer came due but every P was busy: their Ms run it when they next
   // schedule; look again a little later rather than spin.
   constexpr int64_t kBusyRetryNs = 1000000;
   int64_t not_before = 0;
-  bool spun = false;
   for (;;) {
     if (!m->p) {
       int64_t earliest = INT64_MAX;
@@ -426,10 +404,6 @@ G* find_runnable(M* m) {
     if (!m->p) {  // handed to a wired G's M
       stop_spinning(m);
       continue;
-    }
-    if (!spun) {
-      spun = true;
-      if (poll_for_work(m->p)) continue;
     }
     // Nothing to do: release the P, stop spinning, then look once more so a
     // G readied by someone who saw us spinning is not stranded (Go's
@@ -669,7 +643,6 @@ void exit_blocking_syscall() {
 
 void sched_init(int nprocs, G* main_g, void* g0_tcb, char* g0_stack_top) {
   sched.nprocs = nprocs;
-  sched.poll_when_idle = nprocs <= sysconf(_SC_NPROCESSORS_ONLN);
   static P ps[kMaxProcs];
   for (int i = 0; i < nprocs; i++) {
     ps[i].id = i;

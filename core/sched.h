@@ -22,9 +22,7 @@
 // - Sched::lock guards the global queue, the idle P and idle M lists. It is
 //   the innermost runtime lock: nothing is acquired while it is held.
 // - Spinning Ms (looking for work without a G) are counted in nmspinning;
-//   ready() wakes an idle P only when nobody spins (wakep). An M out of work
-//   first polls the queues for up to 50 us holding its P (poll_for_work),
-//   then gives the P up and sleeps on its futex until handed one.
+//   ready() wakes an idle P only when nobody spins (wakep).
 // - P hand-off between Ms: a P changes M only through the idle list or an
 //   explicit hand-off (startm / blocking syscalls), never while held.
 #pragma once
@@ -104,7 +102,6 @@ struct Sched {
   std::atomic<int32_t> mcount{0};
   std::atomic<int32_t> nmspinning{0};
   int32_t nprocs = 0;
-  bool poll_when_idle = false;  // no more Ps than CPUs (see poll_for_work)
   P* allp[kMaxProcs] = {};
 };
 
