@@ -27,6 +27,7 @@ enum GStatus : uint32_t {
   kGWaiting = 3,   // parked: in a wait list, a timer, or a syscall-less wait
   kGSyscall = 4,   // running, but in a blocking syscall without a P
   kGDead = 5,      // exited; the block is released by the next context
+  kGParking = 6,   // switched away, its next context on the way to kGWaiting
 };
 
 // Outcome of a park with a deadline; see Sched::park_until.

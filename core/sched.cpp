@@ -501,7 +501,8 @@ void switch_away(G* self, FinishFn fin, void* arg) {
 
 void ready(G* g, bool next) {
   // The waiter may still be finishing its switch (see sched.h).
-  while (g->status.load(std::memory_order_acquire) == kGRunning) __builtin_ia32_pause();
+  for (uint32_t s; (s = g->status.load(std::memory_order_acquire)) == kGRunning || s == kGParking;)
+    __builtin_ia32_pause();
   g->status.store(kGRunnable, std::memory_order_relaxed);
   M* m = current_m();
   if (m && m->p) {
@@ -527,19 +528,32 @@ bool complete_wait(G* g, uint64_t seq, WaitResult r) {
 }
 
 namespace {
-void fin_park(G* prev, void* lock) {
-  prev->status.store(kGWaiting, std::memory_order_seq_cst);
+// Parks prev. While it is kGParking, ready() waits and a signal sender
+// (post in core/signal.cpp) counts it as waiting; a signal sent while prev
+// was on its way here found it running, so prev looks for one now and ends
+// its own wait (or one whose timer could not be armed) before it becomes
+// kGWaiting. From then on prev belongs to whoever completes its wait: it may
+// run, exit and have its stack unmapped, so nothing here touches it again
+// unless the wait was ended here.
+void park_prev(G* prev, void* lock, WaitResult end_now) {
+  prev->status.store(kGParking, std::memory_order_seq_cst);
   if (lock) static_cast<SpinLock*>(lock)->unlock();
-  // A signal sent while the G was on its way here found it not yet waiting
-  // (see signal_g): end the wait now.
-  if (prev->pending_signals.load(std::memory_order_seq_cst)) interrupt_wait(prev);
+  if (end_now == kWaitPending && prev->pending_signals.load(std::memory_order_seq_cst))
+    end_now = kWaitInterrupted;
+  bool ours = end_now != kWaitPending &&
+              complete_wait(prev, prev->wait_state.load(std::memory_order_relaxed) >> 2, end_now);
+  if (ours) {
+    timer_del(prev);
+    if (prev->timer.on_timeout) prev->timer.on_timeout(prev);  // leave the wait list
+  }
+  prev->status.store(kGWaiting, std::memory_order_seq_cst);
+  if (ours) ready(prev, false);
 }
 
+void fin_park(G* prev, void* lock) { park_prev(prev, lock, kWaitPending); }
+
 // A wait whose timer could not be armed times out at once (never a hang).
-void fin_park_timed_out(G* prev, void* lock) {
-  fin_park(prev, lock);
-  if (complete_wait(prev, prev->timer.seq, kWaitTimedOut)) fire_timeout(prev);
-}
+void fin_park_timed_out(G* prev, void* lock) { park_prev(prev, lock, kWaitTimedOut); }
 }  // namespace
 
 WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlock,

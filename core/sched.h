@@ -17,8 +17,10 @@
 // Invariants.
 // - A G in a run queue has status kGRunnable and a saved context.
 // - ready(g) may be called as soon as the waker can see g in a wait list; it
-//   spins while g still finishes its switch (status kGRunning -> kGWaiting is
-//   done by the next context's finish_switch).
+//   spins while g still finishes its switch (status kGRunning -> kGParking ->
+//   kGWaiting is done by the next context's finish_switch).
+// - Once a G is kGWaiting, only whoever completes its wait (complete_wait)
+//   may touch it: it may run, exit and have its stack unmapped.
 // - Sched::lock guards the global queue, the idle P and idle M lists. It is
 //   the innermost runtime lock: nothing is acquired while it is held.
 // - Spinning Ms (looking for work without a G) are counted in nmspinning;

@@ -19,10 +19,12 @@ void interrupt_wait(G* g) {
 
 namespace {
 // Marks the bit, then interrupts g if it waits. fin_park does the mirror
-// image (status, then bits), so a G that is about to park is not missed.
+// image (status kGParking, then bits), so a G that is about to park is not
+// missed.
 void post(G* g, uint64_t bit) {
   g->pending_signals.fetch_or(bit, std::memory_order_seq_cst);
-  if (g->status.load(std::memory_order_seq_cst) == kGWaiting) interrupt_wait(g);
+  uint32_t status = g->status.load(std::memory_order_seq_cst);
+  if (status == kGWaiting || status == kGParking) interrupt_wait(g);
 }
 }  // namespace
 

@@ -60,8 +60,10 @@ void sift_down(P* p, int32_t i) {
 
 void remove_at(P* p, int32_t i) {
   G* g = p->timer_heap[i];
-  g->timer.heap = nullptr;
   g->timer.index = -1;
+  // The last write to g: timer_del returns without the lock once it reads
+  // nullptr, and g may then be readied, exit and be unmapped.
+  __atomic_store_n(&g->timer.heap, nullptr, __ATOMIC_RELEASE);
   int32_t last = --p->timer_len;
   if (i != last) {
     place(p, i, p->timer_heap[last]);
@@ -75,13 +77,13 @@ void publish_next(P* p) {
                       std::memory_order_release);
 }
 
-}  // namespace
-
 void fire_timeout(G* g) {
   // The wait is ours: g cannot resume (and re-arm) before ready() below.
   if (g->timer.on_timeout) g->timer.on_timeout(g);
   ready(g, false);
 }
+
+}  // namespace
 
 bool timer_add(P* p, G* g, int64_t when, uint64_t seq, void (*on_timeout)(G*)) {
   SpinLockGuard l(p->timer_lock);

@@ -18,7 +18,11 @@ WEFT_EXPORT int pthread_detach(pthread_t t) {
   // Exited but not joined: detaching frees it (as NPTL), unless a joiner
   // is collecting it right now.
   if (g->joiner.load(std::memory_order_acquire)) return 0;
-  if (g->life.compare_exchange_strong(life, kReaped, std::memory_order_acq_rel)) thread_reap(g);
+  if (!g->life.compare_exchange_strong(life, kReaped, std::memory_order_acq_rel)) return 0;
+  // The exiting side publishes kExited, then its last write, exit_word:
+  // freeing the block before that write lands would lose it to freed memory.
+  while (__atomic_load_n(&g->exit_word, __ATOMIC_ACQUIRE) == 0) __builtin_ia32_pause();
+  thread_reap(g);
   return 0;
 }
 

@@ -35,7 +35,6 @@ void fin_exited(G* prev, void*) {
   // Detached: nobody will join; free at once.
   prev->life.store(kReaped, std::memory_order_relaxed);
   if (!prev->is_main) g_free(prev, prev->m->p);
-  note_thread_reaped();
 }
 
 }  // namespace
@@ -57,6 +56,9 @@ void thread_reap(G* g) {
   free(g->affinity);
   g->affinity = nullptr;
   if (!g->is_main) tcb_unlink(g->tcb);
+  // A detached thread is reaped on the switch path (fin_exited), where the
+  // allocator's locks must not be taken: count it here, on the G.
+  if (g->life.load(std::memory_order_acquire) == kDetached) note_thread_reaped();
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
   exit_current(g, fin_exited, nullptr);
 }
