@@ -235,6 +235,27 @@ G* layout(char* base, size_t size, size_t guard, bool user, int32_t arena) {
   return g;
 }
 
+// Blocks g0s could not trim (see g_free), linked by free_next.
+std::atomic<G*> deferred{nullptr};
+
+// Releases an exited G's TCB and block.
+void trim(G* g) {
+  char* base = g->map_base;
+  size_t size = g->map_size, guard = g->guard;
+  int32_t arena = g->arena;
+  tcb_destroy(g->tcb);
+  release_block(base, size, guard, arena);
+}
+
+void trim_deferred() {
+  if (!deferred.load(std::memory_order_relaxed)) return;
+  for (G* g = deferred.exchange(nullptr, std::memory_order_acquire); g;) {
+    G* next = g->free_next;
+    trim(g);
+    g = next;
+  }
+}
+
 size_t top_reserve() { return tcb_off::kSizeofPthread + tls_layout.static_size + sizeof(G) + 128; }
 
 }  // namespace
@@ -264,6 +285,7 @@ G* g_alloc(const StackRequest& req, int* err) {
     if (!tcb_create(g->tcb, g, req.user_stack, req.user_size, 0)) return nullptr;
     return g;
   }
+  trim_deferred();
   size_t guard = round_page(req.guard_size);
   size_t size = round_page(req.stack_size) + guard;
   // Sizes that wrap around are as invalid as ones too small (NPTL: EINVAL).
@@ -317,11 +339,20 @@ void g_free(G* g, P* p) {
     p->nfree++;
     return;
   }
-  char* base = g->map_base;
-  size_t size = g->map_size, guard = g->guard;
-  int32_t arena = g->arena;
-  tcb_destroy(g->tcb);
-  release_block(base, size, guard, arena);
+  G* self = current_g();
+  if (self && self->is_g0) {
+    // A g0 must not free: the allocator's locks are weft mutexes, and g0,
+    // holding a P, would wait for one in the kernel while the G holding it
+    // may be queued on that very P. The next G to free or make a thread
+    // trims it.
+    G* head = deferred.load(std::memory_order_relaxed);
+    do g->free_next = head;
+    while (!deferred.compare_exchange_weak(head, g, std::memory_order_release,
+                                           std::memory_order_relaxed));
+    return;
+  }
+  trim_deferred();
+  trim(g);
 }
 
 }  // namespace weft
