@@ -1,8 +1,10 @@
 // shim/pthread_join.cpp — pthread_join, tryjoin_np, timedjoin_np,
 // clockjoin_np and C11 thrd_join, with NPTL's results:
-// ESRCH for a thread already joined, EINVAL for a detached one or a second
-// joiner, EDEADLK for self-join, EBUSY (try), ETIMEDOUT; a negative tv_sec
-// times out at once; an invalid tv_nsec waits as glibc's loop does.
+// ESRCH for a thread already joined (while its stack is cached: as under
+// NPTL, a handle is undefined once its thread is joined, and its memory may
+// be gone), EINVAL for a detached one or a second joiner, EDEADLK for
+// self-join, EBUSY (try), ETIMEDOUT; a negative tv_sec times out at once; an
+// invalid tv_nsec waits as glibc's loop does.
 #include <errno.h>
 #include <pthread.h>
 #include <threads.h>
