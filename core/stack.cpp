@@ -205,7 +205,7 @@ void release_block(char* base, size_t size, size_t guard, int32_t arena) {
     if (arena >= 0) {
       unmap = put_cold(base, arena);
       unmap_size = arena_block_size * kArenaBlocks;
-    } else if (nodd < kOddKeep) {
+    } else if (nodd < kOddKeep && !arena_sized(size, guard)) {  // those come from arenas
       odd[nodd++] = OddBlock{base, size, guard};
     } else {
       unmap = base;
