@@ -20,7 +20,8 @@
 # exceed 10,000 threads (million_threads refuses more, malloc tops out at
 # 10,000); million_threads caps its own memory (see its header).
 #
-# Environment: BENCH_REPS (3), BENCH_TIMEOUT (60), BENCH_NATIVE_ONLY=1 (skip
+# Environment: BENCH_REPS (3), BENCH_TIMEOUT (60), BENCH_MILLION_NS (the Ns
+# of million_threads under weft: "1000 10000 100000 1000000"), BENCH_NATIVE_ONLY=1 (skip
 # the weft half, e.g. before libweft.so exists; it is skipped anyway, with a
 # notice, when the library is missing), BENCH_STRICT=1 (exit 1 when a goal is
 # missed; by default only a failed run does that), WEFT_LIB (the library to
@@ -34,6 +35,7 @@ results="$root/build/bench-results"
 reps=${BENCH_REPS:-3}
 tmo=${BENCH_TIMEOUT:-60}        # per Google Benchmark run (each takes seconds)
 million_tmo=$((tmo * 15))      # per million_threads run
+million_ns=${BENCH_MILLION_NS:-1000 10000 100000 1000000}  # weft's Ns
 
 (($# > 0)) || { echo "usage: $0 BENCH_BINARY..." >&2; exit 2; }
 
@@ -103,7 +105,7 @@ for bin in "$@"; do
       run "$million_tmo" "$name" native "$results/$name.native.$i.log" -- "$bin" 1000 10000 || break
       [[ -z $weft_skip ]] || continue
       run "$million_tmo" "$name" weft2 "$results/$name.weft2.$i.log" "${weft_env[@]}" WEFT_PROCS=2 -- \
-        "$bin" 1000 10000 100000 1000000 || break
+        "$bin" $million_ns || break
     done
     run "$million_tmo" "$name.rounds" native "$results/$name.rounds.native.log" -- "$bin" --rounds 10 10000
     if [[ -z $weft_skip ]]; then
@@ -288,6 +290,7 @@ def by_n_median(lines):
             if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "n":
                 m[k] = statistics.median(d[k] for d in done if isinstance(d.get(k), (int, float)))
         m["created"] = min(d["created"] for d in done)
+        m["create_s"] = m["create_us"] / 1e6
         m["reps"] = len(done)
         out[n] = m
     return out
@@ -307,7 +310,9 @@ if any(n.startswith("million_threads") for (n, m) in runs):
               ("kb_per_thread", "RSS+PTE KB/thread", "KB"),
               ("faults_per_thread", "page faults/thread", ""),
               ("touch_us_per_thread", "same pages, plain loop, no threads: us/thread", "us"),
-              ("sys_kb_per_thread", "MemAvailable drop KB/thread (noisy)", "KB"))
+              ("sys_kb_per_thread", "MemAvailable drop KB/thread (noisy)", "KB"),
+              ("create_s", "time to create all", "s"),
+              ("tasks_alive", "kernel tasks with all alive", ""))
     def val(d, key):
         return None if (d is None or "skipped" in d) else d.get(key)
     for n in ns:
@@ -316,7 +321,8 @@ if any(n.startswith("million_threads") for (n, m) in runs):
             def text(side, v):
                 if "skipped" in side.get(n, {}): return f"not run ({side[n]['skipped']})"
                 if n not in side and n > 10000: return "not run (pid_max)"
-                return fmt_num(v, unit) if unit else ("-" if v is None else f"{v:.2f}")
+                if not unit: return "-" if v is None else f"{v:.0f}" if key == "tasks_alive" else f"{v:.2f}"
+                return fmt_num(v, unit)
             ntext = text(nat, nv)
             wtext = text(wef, wv) if wl is not None else "skipped"
             goal, met = "", None
@@ -324,7 +330,8 @@ if any(n.startswith("million_threads") for (n, m) in runs):
                 goal, met = "<= 20 KB (aim 16)", (wv is not None and wv <= 20
                                                    and wef[n].get("created") == n)
             add(f"million n={n:.0e} {what}".replace("e+0", "e"), procs, ntext, wtext,
-                nv / wv if (nv and wv and key != "faults_per_thread") else None, goal, met)
+                nv / wv if (nv and wv and key not in ("faults_per_thread", "create_s")) else None,
+                goal, met)
     if wl is not None:
         # Scaling: each N's per-thread figure within ±20% of the median of all
         # Ns. The plain-loop row has no goal: it is the machine's own cost of
