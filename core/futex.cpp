@@ -27,7 +27,7 @@
 namespace weft {
 namespace {
 
-constexpr size_t kBuckets = 4096;
+constexpr size_t kBuckets = size_t{1} << 16;
 
 struct alignas(64) Bucket {
   SpinLock lock;
