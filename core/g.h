@@ -5,9 +5,10 @@
 // heaps) while it does not. `status` is the only field read concurrently.
 // A G's memory (and TCB) lives at the top of its stack block (core/stack.h),
 // except for the main thread's G and each M's g0, which are allocated once.
-// G memory is never returned to the system while the process runs (blocks
-// are cached or trimmed, never unmapped), so a stale G pointer may be read
-// safely; generation counters (wait_seq) make such reads harmless.
+// A G's block may be unmapped once the G is reaped (core/stack.h), so
+// nothing may touch a G that it does not own: a waker owns a waiting G only
+// after winning its wait (complete_wait), and code that parks or frees a G
+// makes its last write to it the one that hands it over.
 #pragma once
 #include <atomic>
 #include <stddef.h>
@@ -28,6 +29,7 @@ enum GStatus : uint32_t {
   kGSyscall = 4,   // running, but in a blocking syscall without a P
   kGDead = 5,      // exited; the block is released by the next context
   kGParking = 6,   // switched away, its next context on the way to kGWaiting
+  kGParkReadied = 7,  // readied while kGParking: that context queues it
 };
 
 // Outcome of a park with a deadline; see Sched::park_until.
@@ -58,6 +60,7 @@ struct G {
   size_t map_size = 0;
   size_t guard = 0;
   bool user_stack = false;     // pthread_attr_setstack memory: never reused
+  bool tls_released = false;   // its TLS was freed by the G itself (user stacks)
   int32_t arena = -1;          // the stack arena it was carved from, or -1
   char* stack_hi = nullptr;    // highest usable byte + 1 (below G/TLS/TCB)
 

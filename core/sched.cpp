@@ -499,10 +499,9 @@ void switch_away(G* self, FinishFn fin, void* arg) {
   __builtin_trap();
 }
 
-void ready(G* g, bool next) {
-  // The waiter may still be finishing its switch (see sched.h).
-  for (uint32_t s; (s = g->status.load(std::memory_order_acquire)) == kGRunning || s == kGParking;)
-    __builtin_ia32_pause();
+namespace {
+// Puts g (which nobody else can ready) on the caller's run queue.
+void enqueue(G* g, bool next) {
   g->status.store(kGRunnable, std::memory_order_relaxed);
   M* m = current_m();
   if (m && m->p) {
@@ -512,6 +511,26 @@ void ready(G* g, bool next) {
     global_put_batch(g, g, 1);
   }
   wakep();
+}
+}  // namespace
+
+void ready(G* g, bool next) {
+  // The waiter may still be finishing its switch (see sched.h): while it
+  // runs, wait; while its next context parks it, leave it to that context
+  // (park_prev), which may be the very code a signal handler interrupted.
+  for (;;) {
+    uint32_t s = g->status.load(std::memory_order_acquire);
+    if (s == kGRunning) {
+      __builtin_ia32_pause();
+      continue;
+    }
+    if (s == kGParking) {
+      if (g->status.compare_exchange_weak(s, kGParkReadied, std::memory_order_acq_rel)) return;
+      continue;
+    }
+    break;
+  }
+  enqueue(g, next);
 }
 
 void yield_current(G* self) { switch_away(self, fin_requeue, nullptr); }
@@ -528,26 +547,28 @@ bool complete_wait(G* g, uint64_t seq, WaitResult r) {
 }
 
 namespace {
-// Parks prev. While it is kGParking, ready() waits and a signal sender
-// (post in core/signal.cpp) counts it as waiting; a signal sent while prev
-// was on its way here found it running, so prev looks for one now and ends
-// its own wait (or one whose timer could not be armed) before it becomes
-// kGWaiting. From then on prev belongs to whoever completes its wait: it may
-// run, exit and have its stack unmapped, so nothing here touches it again
-// unless the wait was ended here.
+// Parks prev. While it is kGParking, a waker's ready() hands it back here
+// (kGParkReadied) instead of queuing it, and a signal sender (post in
+// core/signal.cpp) counts it as waiting; a signal sent while prev was on its
+// way here found it running, so prev looks for one now and ends its own wait
+// (or one whose timer could not be armed). Once it is kGWaiting, prev
+// belongs to whoever completes its wait: it may run, exit and have its stack
+// unmapped, so nothing here touches it after that.
 void park_prev(G* prev, void* lock, WaitResult end_now) {
   prev->status.store(kGParking, std::memory_order_seq_cst);
   if (lock) static_cast<SpinLock*>(lock)->unlock();
   if (end_now == kWaitPending && prev->pending_signals.load(std::memory_order_seq_cst))
     end_now = kWaitInterrupted;
-  bool ours = end_now != kWaitPending &&
-              complete_wait(prev, prev->wait_state.load(std::memory_order_relaxed) >> 2, end_now);
-  if (ours) {
+  if (end_now != kWaitPending &&
+      complete_wait(prev, prev->wait_state.load(std::memory_order_relaxed) >> 2, end_now)) {
     timer_del(prev);
     if (prev->timer.on_timeout) prev->timer.on_timeout(prev);  // leave the wait list
+    enqueue(prev, false);
+    return;
   }
-  prev->status.store(kGWaiting, std::memory_order_seq_cst);
-  if (ours) ready(prev, false);
+  uint32_t parking = kGParking;
+  if (!prev->status.compare_exchange_strong(parking, kGWaiting, std::memory_order_seq_cst))
+    enqueue(prev, false);  // kGParkReadied: its waker left it to us
 }
 
 void fin_park(G* prev, void* lock) { park_prev(prev, lock, kWaitPending); }

@@ -330,7 +330,7 @@ void* g0_alloc(G* g0, size_t size, char** stack_top) {
 
 void g_free(G* g, P* p) {
   if (g->user_stack) {
-    tcb_destroy(g->tcb);
+    if (!g->tls_released) tcb_destroy(g->tcb);
     return;
   }
   if (p && p->nfree < kWarmPerP) {
@@ -344,7 +344,11 @@ void g_free(G* g, P* p) {
     // A g0 must not free: the allocator's locks are weft mutexes, and g0,
     // holding a P, would wait for one in the kernel while the G holding it
     // may be queued on that very P. The next G to free or make a thread
-    // trims it.
+    // trims it; the stack below the G's page goes back now (no lock, no
+    // allocation).
+    char* stack_lo = g->map_base + g->guard;
+    char* below_g = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(g->stack_hi) & ~(kPage - 1));
+    if (below_g > stack_lo) sys::madvise(stack_lo, size_t(below_g - stack_lo), MADV_DONTNEED);
     G* head = deferred.load(std::memory_order_relaxed);
     do g->free_next = head;
     while (!deferred.compare_exchange_weak(head, g, std::memory_order_release,
