@@ -252,7 +252,12 @@ void startm(P* p, bool spinning) {
     sys::futex_wake(reinterpret_cast<uint32_t*>(&m->park_word), 1);
     return;
   }
-  if (newm(p, spinning)) return;
+  // A new kernel thread comes from glibc's pthread_create, which allocates:
+  // not on a g0, which holds a P and must not wait for the allocator's
+  // (weft) mutexes. A g0 only gets here through wakep(), and its own M is
+  // about to look for the work that woke it.
+  G* self = current_g();
+  if ((!self || !self->is_g0) && newm(p, spinning)) return;
   // No kernel thread to be had: give the P back; the Gs will run when an
   // M frees up.
   SpinLockGuard l(sched.lock);
