@@ -555,31 +555,26 @@ namespace {
 // Parks prev. While it is kGParking, a waker's ready() hands it back here
 // (kGParkReadied) instead of queuing it, and a signal sender (post in
 // core/signal.cpp) counts it as waiting; a signal sent while prev was on its
-// way here found it running, so prev looks for one now and ends its own wait
-// (or one whose timer could not be armed). Once it is kGWaiting, prev
-// belongs to whoever completes its wait: it may run, exit and have its stack
-// unmapped, so nothing here touches it after that.
-void park_prev(G* prev, void* lock, WaitResult end_now) {
+// way here found it running, so prev looks for one now. A wait whose timer
+// could not be armed times out at once (never a hang). Whoever ends the
+// wait here readies prev through the same hand-off. Once it is kGWaiting,
+// prev belongs to whoever completes its wait: it may run, exit and have its
+// stack unmapped, so nothing here touches it after that.
+void park_prev(G* prev, void* lock, bool timer_failed) {
   prev->status.store(kGParking, std::memory_order_seq_cst);
   if (lock) static_cast<SpinLock*>(lock)->unlock();
-  if (end_now == kWaitPending && prev->pending_signals.load(std::memory_order_seq_cst))
-    end_now = kWaitInterrupted;
-  if (end_now != kWaitPending &&
-      complete_wait(prev, prev->wait_state.load(std::memory_order_relaxed) >> 2, end_now)) {
-    timer_del(prev);
-    if (prev->timer.on_timeout) prev->timer.on_timeout(prev);  // leave the wait list
-    enqueue(prev, false);
-    return;
+  if (timer_failed) {
+    if (complete_wait(prev, prev->timer.seq, kWaitTimedOut)) fire_timeout(prev);
+  } else if (prev->pending_signals.load(std::memory_order_seq_cst)) {
+    interrupt_wait(prev);
   }
   uint32_t parking = kGParking;
   if (!prev->status.compare_exchange_strong(parking, kGWaiting, std::memory_order_seq_cst))
     enqueue(prev, false);  // kGParkReadied: its waker left it to us
 }
 
-void fin_park(G* prev, void* lock) { park_prev(prev, lock, kWaitPending); }
-
-// A wait whose timer could not be armed times out at once (never a hang).
-void fin_park_timed_out(G* prev, void* lock) { park_prev(prev, lock, kWaitTimedOut); }
+void fin_park(G* prev, void* lock) { park_prev(prev, lock, false); }
+void fin_park_timed_out(G* prev, void* lock) { park_prev(prev, lock, true); }
 }  // namespace
 
 WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlock,

@@ -77,13 +77,13 @@ void publish_next(P* p) {
                       std::memory_order_release);
 }
 
+}  // namespace
+
 void fire_timeout(G* g) {
   // The wait is ours: g cannot resume (and re-arm) before ready() below.
   if (g->timer.on_timeout) g->timer.on_timeout(g);
   ready(g, false);
 }
-
-}  // namespace
 
 bool timer_add(P* p, G* g, int64_t when, uint64_t seq, void (*on_timeout)(G*)) {
   SpinLockGuard l(p->timer_lock);

@@ -14,6 +14,9 @@ bool timer_add(P* p, G* g, int64_t when, uint64_t seq, void (*on_timeout)(G*));
 // still be running its callback; that callback cannot complete a wait that
 // was completed already (seq check).
 void timer_del(G* g);
+// Runs the timeout of g, whose wait the caller just completed as timed out:
+// its on_timeout, then ready(g).
+void fire_timeout(G* g);
 // Fires p's timers due at `now`, readying their Gs on the caller's P.
 // Returns p's earliest remaining deadline (INT64_MAX if none).
 int64_t run_timers(P* p, int64_t now);

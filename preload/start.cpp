@@ -73,10 +73,10 @@ int procs_from_env() {
 // WEFT_STACK_SIZE: the stack size of threads created with default
 // attributes, instead of RLIMIT_STACK's (bytes, or with a K/M/G suffix). It
 // becomes glibc's default thread attribute, so pthread_getattr_default_np
-// and pthread_attr_getstacksize report it. Returns false on a bad value.
-bool apply_stack_size_from_env() {
+// and pthread_attr_getstacksize report it. A bad value is said and ignored.
+void apply_stack_size_from_env() {
   const char* s = env("WEFT_STACK_SIZE");
-  if (!s || !*s) return true;
+  if (!s || !*s) return;
   char* end;
   unsigned long long v = strtoull(s, &end, 10);
   int shift = 0;
@@ -88,7 +88,7 @@ bool apply_stack_size_from_env() {
   constexpr unsigned long long kMax = 1ull << 30;
   if (*end || *s == '-' || v == 0 || v > (kMax >> shift) || (v << shift) < (unsigned long long)PTHREAD_STACK_MIN) {
     warn("WEFT_STACK_SIZE must be a size from 16K to 1G (bytes, or with K, M or G); ignored");
-    return false;
+    return;
   }
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -96,7 +96,6 @@ bool apply_stack_size_from_env() {
             real<int (*)(const pthread_attr_t*)>("pthread_setattr_default_np")(&attr) == 0;
   pthread_attr_destroy(&attr);
   if (!ok) warn("WEFT_STACK_SIZE could not be applied; ignored");
-  return ok;
 }
 
 // The stack size of a thread created without attributes, as glibc sets it.

@@ -60,10 +60,11 @@ void thread_reap(G* g) {
   // allocator's locks must not be taken: count it here, on the G.
   if (g->life.load(std::memory_order_acquire) == kDetached) note_thread_reaped();
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
-  // A detached thread on a stack of its caller's gives back its TLS itself,
-  // as NPTL's does: that takes the allocator's locks, which the switch path
-  // must not (its G lives in memory weft cannot keep for later).
-  if (g->user_stack && g->life.load(std::memory_order_acquire) == kDetached) {
+  // A thread on a stack of its caller's gives back its TLS itself, as
+  // NPTL's detached ones do: that takes the allocator's locks, which the
+  // switch path must not (and its G lives in memory weft cannot keep for
+  // later). Nothing after this uses its dynamic TLS.
+  if (g->user_stack) {
     tcb_destroy(g->tcb);
     g->tls_released = true;
   }
