@@ -274,6 +274,7 @@ def load_lines(name, mode):
 
 rounds_table = []
 notes = []
+def mem_after_join(d): return d["rss_kb_after_join"] + d["pte_kb_after_join"]
 def by_n_median(lines):
     """{n: line} with each numeric field the median over the runs."""
     groups = {}
@@ -291,7 +292,6 @@ def by_n_median(lines):
                 m[k] = statistics.median(d[k] for d in done if isinstance(d.get(k), (int, float)))
         m["created"] = min(d["created"] for d in done)
         m["create_s"] = m["create_us"] / 1e6
-        m["reps"] = len(done)
         out[n] = m
     return out
 
@@ -315,14 +315,16 @@ if any(n.startswith("million_threads") for (n, m) in runs):
               ("tasks_alive", "kernel tasks with all alive", ""))
     def val(d, key):
         return None if (d is None or "skipped" in d) else d.get(key)
+    def fmt_field(v, key, unit):
+        if unit: return fmt_num(v, unit)
+        return "-" if v is None else f"{v:.0f}" if key == "tasks_alive" else f"{v:.2f}"
     for n in ns:
         for key, what, unit in fields:
             nv, wv = val(nat.get(n), key), val(wef.get(n), key)
             def text(side, v):
                 if "skipped" in side.get(n, {}): return f"not run ({side[n]['skipped']})"
                 if n not in side and n > 10000: return "not run (pid_max)"
-                if not unit: return "-" if v is None else f"{v:.0f}" if key == "tasks_alive" else f"{v:.2f}"
-                return fmt_num(v, unit)
+                return fmt_field(v, key, unit)
             ntext = text(nat, nv)
             wtext = text(wef, wv) if wl is not None else "skipped"
             goal, met = "", None
@@ -344,11 +346,10 @@ if any(n.startswith("million_threads") for (n, m) in runs):
             med = statistics.median(vals)
             ok = all(abs(v - med) <= 0.2 * med for v in vals)
             nvals = [nat[n][key] for n in sorted(nat) if "skipped" not in nat[n] and nat[n].get(key)]
-            fmt = (lambda v: fmt_num(v, unit)) if unit else (lambda v: f"{v:.2f}")
             machine = key == "touch_us_per_thread"
             add(f"million scaling {what} (min..max over N)", procs,
-                " .. ".join(fmt(f(nvals)) for f in (min, max)) if nvals else "-",
-                " .. ".join(fmt(f(vals)) for f in (min, max)),
+                " .. ".join(fmt_field(f(nvals), key, unit) for f in (min, max)) if nvals else "-",
+                " .. ".join(fmt_field(f(vals), key, unit) for f in (min, max)),
                 None, "" if machine else "each N within ±20%", None if machine else ok)
         # Where creation time grows with N, say by how much the kernel's own
         # cost of the same pages grew: the reader can tell weft from the machine.
@@ -371,10 +372,9 @@ if any(n.startswith("million_threads") for (n, m) in runs):
     for r in range(1, max(len(rn), len(rw or [])) + 1):
         a = next((d for d in rn if d.get("round") == r), None)
         b = next((d for d in rw or [] if d.get("round") == r), None)
-        mem = lambda d: d and d["rss_kb_after_join"] + d["pte_kb_after_join"]
-        rounds_table.append((r, mem(a), mem(b)))
+        rounds_table.append((r, a and mem_after_join(a), b and mem_after_join(b)))
     def flat(ds):
-        rss = [d["rss_kb_after_join"] + d["pte_kb_after_join"] for d in ds if d.get("round", 0) >= 2]
+        rss = [mem_after_join(d) for d in ds if d.get("round", 0) >= 2]
         if len(rss) < 2: return None
         return max(rss) - rss[0] <= max(2048, 0.02 * rss[0])
     if rw is not None:

@@ -88,11 +88,18 @@ long mem_available_kb() {
 
 // What the memory of n threads costs the kernel alone: a plain loop
 // first-touches, in a fresh mapping, the top two pages of n regions spaced
-// like default stacks (8 MiB + a guard page): the data pages and the
-// page-table page an idle thread keeps, with no thread made. Returns µs per
-// region, or -1 when the mapping fails.
+// like default stacks (the default stack size plus its guard): the data pages
+// and the page-table page an idle thread keeps, with no thread made. Returns
+// µs per region, or -1 when the mapping fails.
 double touch_baseline_us(long n) {
-  const size_t region = (size_t(8) << 20) + 4096;
+  pthread_attr_t attr;
+  size_t stack = size_t(8) << 20, guard = 4096;
+  if (pthread_getattr_default_np(&attr) == 0) {
+    pthread_attr_getstacksize(&attr, &stack);
+    pthread_attr_getguardsize(&attr, &guard);
+    pthread_attr_destroy(&attr);
+  }
+  const size_t region = stack + guard;
   void* m = mmap(nullptr, region * size_t(n), PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) return -1;
@@ -228,8 +235,7 @@ void measure(long n, long rounds, long max_kb, std::vector<pthread_t>& threads,
 }
 
 [[noreturn]] void usage() {
-  std::fprintf(stderr,
-               "usage: million_threads [--max-mb M] N... | [--max-mb M] --rounds R N\n");
+  std::fprintf(stderr, "usage: million_threads [--max-mb M] N... | [--max-mb M] --rounds R N\n");
   std::exit(2);
 }
 
