@@ -17,16 +17,12 @@
 #include <unistd.h>
 
 #include "mem_common.h"
+#include "sync_common.h"
 
 #define SMALL (64 * 1024)
 #define THREADS 5000
 
 extern char** environ;
-
-static int under_weft(void) {
-  const char* s = getenv("WEFT_TEST_UNDER_WEFT");
-  return s && strcmp(s, "1") == 0;
-}
 
 static size_t default_stacksize(void) {
   pthread_attr_t a;
@@ -65,31 +61,30 @@ static const char* band(size_t size) {
   return "other";
 }
 
-static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_open = PTHREAD_COND_INITIALIZER;
-static int is_open;
+static struct sync_gate gate;
+static long base_kb;
+static double kb_per_thread;
 
 static void* idle(void* arg) {
   (void)arg;
-  pthread_mutex_lock(&gate_lock);
-  while (!is_open) pthread_cond_wait(&gate_open, &gate_lock);
-  pthread_mutex_unlock(&gate_lock);
+  sync_gate_arrive(&gate);
   return NULL;
+}
+
+static void measure_while_all_blocked(void) {
+  kb_per_thread = (double)(mem_rss_pte_kb() - base_kb) / THREADS;
 }
 
 /* Under weft: KB per idle thread with THREADS alive. */
 static double kb_per_idle_thread(void) {
   static pthread_t t[THREADS];
-  long before = mem_rss_pte_kb();
-  int n = 0;
-  while (n < THREADS && pthread_create(&t[n], NULL, idle, NULL) == 0) n++;
-  long alive = mem_rss_pte_kb();
-  pthread_mutex_lock(&gate_lock);
-  is_open = 1;
-  pthread_cond_broadcast(&gate_open);
-  pthread_mutex_unlock(&gate_lock);
-  for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
-  return n == THREADS ? (double)(alive - before) / n : 1e9;
+  sync_gate_init(&gate, THREADS);
+  base_kb = mem_rss_pte_kb();
+  for (int i = 0; i < THREADS; i++) sync_start(&t[i], idle, NULL, 0);
+  sync_gate_open(&gate, measure_while_all_blocked);
+  for (int i = 0; i < THREADS; i++) sync_join(t[i]);
+  sync_gate_destroy(&gate);
+  return kb_per_thread;
 }
 
 /* Under weft: a bad value is refused and the default kept. */
@@ -114,14 +109,14 @@ int main(int argc, char** argv) {
     printf("default %s\n", band(default_stacksize()));
     return 0;
   }
-  if (under_weft() && !child) {
+  if (sync_under_weft() && !child) {
     setenv("WEFT_STACK_SIZE", "64K", 1);
     setenv("WEFT_TEST_STACK_CHILD", "1", 1);
     execve("/proc/self/exe", argv, environ);
     perror("execve");
     return 1;
   }
-  if (!under_weft()) {
+  if (!sync_under_weft()) {
     pthread_attr_t a;
     pthread_attr_init(&a);
     pthread_attr_setstacksize(&a, SMALL);
@@ -136,20 +131,14 @@ int main(int argc, char** argv) {
   pthread_attr_setstacksize(&a, 8u << 20);
   printf("explicit 8M: %s\n", band(stack_of_new_thread(&a, 0)));
   pthread_attr_destroy(&a);
-  if (under_weft()) {
+  if (sync_under_weft()) {
     double kb = kb_per_idle_thread();
-    if (kb >= 10.0) {
-      fprintf(stderr, "%.1f KB per idle thread with 64K stacks (want < 10)\n", kb);
-      return 1;
-    }
+    SYNC_CHECK(kb < 10.0, "%.1f KB per idle thread with 64K stacks (want < 10)", kb);
     char self[400];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     if (len <= 0) return 1;
     self[len] = 0;
-    if (!bad_value_is_refused(self)) {
-      fprintf(stderr, "WEFT_STACK_SIZE=1K was not refused with a weft: line\n");
-      return 1;
-    }
+    SYNC_CHECK(bad_value_is_refused(self), "WEFT_STACK_SIZE=1K was not refused with a weft: line");
   }
   return 0;
 }
