@@ -12,6 +12,7 @@
 #include "core/real.h"
 #include "core/sys.h"
 #include "core/timer_heap.h"
+#include "core/tls.h"
 
 namespace weft {
 
@@ -27,10 +28,40 @@ constexpr size_t kMStackSize = 256 * 1024;
 
 // ---- local run queue (owner: the P's M; thieves: any M) -----------------
 
-G* runq_pop(P* p) {
+void runq_put(P* p, G* g, bool next);
+
+void start_slice(P* p) {
+  p->inherited_picks = 0;
+  p->slice_start_ns = 0;
+}
+
+// True once the running slice is spent. The clock is read on the first and
+// then every 16th inherited pick: a ping-pong switch costs well under a
+// microsecond, so the slice ends at most ~16 switches late.
+bool slice_spent(P* p) {
+  uint32_t n = ++p->inherited_picks;
+  if ((n & 15) != 1) return false;
+  int64_t now = sys::now_ns();
+  if (p->slice_start_ns == 0) {
+    p->slice_start_ns = now;
+    return false;
+  }
+  return now - p->slice_start_ns >= kTimeSliceNs;
+}
+
+// The G in runnext, which inherits the running slice; once that is spent it
+// goes to the back of the queue instead, behind the Gs it would starve.
+G* runnext_pop(P* p) {
   G* next = p->runnext.load(std::memory_order_relaxed);
-  if (next && p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acquire))
-    return next;
+  if (!next) return nullptr;
+  if (!p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) return nullptr;
+  if (!slice_spent(p)) return next;
+  runq_put(p, next, false);
+  return nullptr;
+}
+
+// The head of the local queue (not runnext); it starts a new slice.
+G* runq_pop(P* p) {
   for (;;) {
     uint32_t h = p->runq_head.load(std::memory_order_acquire);
     uint32_t t = p->runq_tail.load(std::memory_order_relaxed);
@@ -221,7 +252,9 @@ bool newm(P* p, bool spinning) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&attr, kMStackSize);
+  // glibc carves the static TLS out of the requested size (EINVAL if it
+  // does not fit), and a program's may be larger than kMStackSize.
+  pthread_attr_setstacksize(&attr, kMStackSize + tls_layout.static_size);
   pthread_t t;
   int err = real_create(&t, &attr, m_thread_main, m);
   pthread_attr_destroy(&attr);
@@ -315,7 +348,9 @@ G* find_runnable_fast(M* m, bool take_runnext) {
 G* find_runnable_scan(M* m, bool take_runnext) {
   P* p = m->p;
   if (++p->schedtick % kGlobalQueueTick == 0)
-    if (G* g = global_get(p)) return g;
+    if (G* g = global_get(p)) return start_slice(p), g;
+  if (G* g = runnext_pop(p)) return g;
+  start_slice(p);
   if (G* g = runq_pop(p)) return g;
   if (G* g = global_get(p)) return g;
   int n = sched.nprocs;

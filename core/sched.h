@@ -40,6 +40,7 @@ namespace weft {
 inline constexpr int kMaxProcs = 256;
 inline constexpr int kMaxMs = 10000;
 inline constexpr uint32_t kRunqSize = 256;
+inline constexpr int64_t kTimeSliceNs = 10 * 1000 * 1000;
 
 enum PStatus : uint32_t { kPIdle = 0, kPRunning = 1, kPSyscall = 2 };
 
@@ -49,6 +50,14 @@ struct P {
   M* m = nullptr;
   P* idle_next = nullptr;
   uint32_t schedtick = 0;
+
+  // Time slice (owner only). A G taken from runnext inherits the slice of
+  // the G that readied it, so a pair that keeps waking each other shares
+  // one slice; once it is spent the woken G goes to the back of the queue
+  // (Go's inheritTime). slice_start_ns is read lazily: 0 until the first
+  // inherited pick of the slice reads the clock.
+  uint32_t inherited_picks = 0;
+  int64_t slice_start_ns = 0;
 
   // Local run queue: the owner pushes at tail and pops at head; thieves CAS
   // the head (Go's lock-free ring).

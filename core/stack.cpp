@@ -319,6 +319,9 @@ G* g_alloc(const StackRequest& req, int* err) {
 }
 
 void* g0_alloc(G* g0, size_t size, char** stack_top) {
+  // The TLS sits above the stack, and a program's static TLS may be larger
+  // than the whole stack (a big __thread array).
+  size += round_page(tls_layout.static_size);
   char* base = map_block(size);
   if (!base) return nullptr;
   uintptr_t tcb = (reinterpret_cast<uintptr_t>(base) + size - tcb_off::kSizeofPthread) &

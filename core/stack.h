@@ -41,7 +41,8 @@ bool stacks_init(size_t default_stack);
 // small for the TCB and TLS).
 G* g_alloc(const StackRequest& req, int* err);
 // A stack and TCB for a g0 (M0's scheduler context, which cannot use the
-// main thread's). Returns the TCB and sets *stack_top, or nullptr.
+// main thread's), with `size` bytes of stack below its static TLS. Returns
+// the TCB and sets *stack_top, or nullptr.
 void* g0_alloc(G* g0, size_t size, char** stack_top);
 // Releases an exited G's block (runs on another context than g's own).
 void g_free(G* g, P* p);

@@ -82,7 +82,9 @@ void publish_next(P* p) {
 void fire_timeout(G* g) {
   // The wait is ours: g cannot resume (and re-arm) before ready() below.
   if (g->timer.on_timeout) g->timer.on_timeout(g);
-  ready(g, false);
+  // runnext, as Go readies a timer's goroutine: a sleeper runs at the next
+  // switch instead of behind every queued G (it inherits the slice).
+  ready(g, true);
 }
 
 bool timer_add(P* p, G* g, int64_t when, uint64_t seq, void (*on_timeout)(G*)) {

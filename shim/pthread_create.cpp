@@ -20,6 +20,7 @@ using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), vo
 
 int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), void* arg,
              bool c11) {
+  enter_multithreaded_mode();
   if (!attr) attr = default_thread_attr();
   StackRequest req;
   int detach = PTHREAD_CREATE_JOINABLE;

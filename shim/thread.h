@@ -49,6 +49,10 @@ int set_thread_affinity(G* g, size_t size, const cpu_set_t* set);
 // The attributes of a thread created without any (pthread_setattr_default_np).
 const pthread_attr_t* default_thread_attr();
 
+// Makes glibc treat the process as multi-threaded (__libc_single_threaded
+// and its hidden twins, stdio locks) before the first G is created.
+void enter_multithreaded_mode();
+
 // Number of live user threads; the last to exit ends the process (NPTL).
 extern std::atomic<int> live_threads;
 
