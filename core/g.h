@@ -26,7 +26,7 @@ enum GStatus : uint32_t {
   kGRunnable = 1,  // in a run queue
   kGRunning = 2,   // on an M
   kGWaiting = 3,   // parked: in a wait list, a timer, or a syscall-less wait
-  kGSyscall = 4,   // running, but in a blocking syscall without a P
+  kGSyscall = 4,   // running a blocking system call; its P may be retaken
   kGDead = 5,      // exited; the block is released by the next context
   kGParking = 6,   // switched away, its next context on the way to kGWaiting
   kGParkReadied = 7,  // readied while kGParking: that context queues it
@@ -97,9 +97,6 @@ struct G {
   // Set while the G is wired to an M (core/wire.h): it runs only there.
   M* locked_m = nullptr;
   int locked_tid = 0;          // that M's kernel tid, read when wiring
-
-  // The P given up by enter_blocking_syscall, preferred on exit.
-  P* syscall_p = nullptr;
 
   // Signals sent to this G and not yet raised on its M (bit sig-1).
   std::atomic<uint64_t> pending_signals{0};

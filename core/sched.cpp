@@ -8,6 +8,8 @@
 
 #include "core/blocking.h"
 #include "core/context.h"
+#include "core/netpoll.h"
+#include "core/sched_internal.h"
 #include "core/signal.h"
 #include "core/real.h"
 #include "core/sys.h"
@@ -18,17 +20,15 @@ namespace weft {
 
 Sched sched;
 M all_ms[kMaxMs];
+P all_ps[kMaxAllP];
 void (*g_entry_hook)(G* g) = nullptr;
 
 namespace {
 
 constexpr int kStealRounds = 4;
 constexpr uint32_t kGlobalQueueTick = 61;
-constexpr size_t kMStackSize = 256 * 1024;
 
 // ---- local run queue (owner: the P's M; thieves: any M) -----------------
-
-void runq_put(P* p, G* g, bool next);
 
 void start_slice(P* p) {
   p->inherited_picks = 0;
@@ -67,13 +67,13 @@ G* runq_pop(P* p) {
     uint32_t t = p->runq_tail.load(std::memory_order_relaxed);
     if (t == h) return nullptr;
     G* g = p->runq[h % kRunqSize].load(std::memory_order_relaxed);
-    if (sched.nprocs == 1) {  // no other P, so no thief: skip the CAS
-      p->runq_head.store(h + 1, std::memory_order_release);
-      return g;
-    }
+    // Always a CAS, even with one P: the monitor drains the queue of a P
+    // whose M is stuck in the kernel (a thief that may come at any time).
     if (p->runq_head.compare_exchange_weak(h, h + 1, std::memory_order_release)) return g;
   }
 }
+
+}  // namespace
 
 void global_put_batch(G* head, G* tail, int n) {
   SpinLockGuard l(sched.lock);
@@ -86,6 +86,7 @@ void global_put_batch(G* head, G* tail, int n) {
   sched.gq_size.fetch_add(n, std::memory_order_relaxed);
 }
 
+namespace {
 // Moves half of a full local queue plus g to the global queue.
 bool runq_put_slow(P* p, G* g, uint32_t h, uint32_t t) {
   constexpr uint32_t n = kRunqSize / 2;
@@ -97,6 +98,8 @@ bool runq_put_slow(P* p, G* g, uint32_t h, uint32_t t) {
   global_put_batch(batch[0], batch[n], n + 1);
   return true;
 }
+
+}  // namespace
 
 void runq_put(P* p, G* g, bool next) {
   if (next) {
@@ -122,6 +125,25 @@ bool runq_empty(P* p) {
          p->runnext.load(std::memory_order_acquire) == nullptr;
 }
 
+int runq_drain_to_global(P* p) {
+  int n = 0;
+  for (;;) {
+    G* g = p->runnext.load(std::memory_order_acquire);
+    if (g && !p->runnext.compare_exchange_strong(g, nullptr, std::memory_order_acq_rel)) continue;
+    if (!g) {
+      uint32_t h = p->runq_head.load(std::memory_order_acquire);
+      uint32_t t = p->runq_tail.load(std::memory_order_acquire);
+      if (t == h) return n;
+      g = p->runq[h % kRunqSize].load(std::memory_order_relaxed);
+      if (!p->runq_head.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel)) continue;
+    }
+    g->next = nullptr;
+    global_put_batch(g, g, 1);
+    n++;
+  }
+}
+
+namespace {
 // Steals half of victim's queue into thief's (thief's M must own thief).
 G* runq_steal(P* thief, P* victim, bool take_runnext) {
   uint32_t t = thief->runq_tail.load(std::memory_order_relaxed);
@@ -182,144 +204,27 @@ G* global_get(P* p) {
   return g;
 }
 
-// ---- idle Ps and Ms (under sched.lock) ---------------------------------
+// ---- finding work -----------------------------------------------------------
 
-void pidle_put_locked(P* p) {
-  p->status.store(kPIdle, std::memory_order_relaxed);
-  p->m = nullptr;
-  p->idle_next = sched.pidle;
-  sched.pidle = p;
-  sched.npidle.fetch_add(1, std::memory_order_release);
-}
-
-P* pidle_get_locked() {
-  P* p = sched.pidle;
-  if (!p) return nullptr;
-  sched.pidle = p->idle_next;
-  sched.npidle.fetch_sub(1, std::memory_order_release);
-  p->status.store(kPRunning, std::memory_order_relaxed);
-  return p;
-}
-
-M* midle_get_locked() {
-  M* m = sched.midle;
-  if (!m) return nullptr;
-  sched.midle = m->idle_next;
-  return m;
-}
-
-void midle_remove_locked(M* m) {
-  for (M** pp = &sched.midle; *pp; pp = &(*pp)->idle_next) {
-    if (*pp == m) {
-      *pp = m->idle_next;
-          return;
-    }
-  }
-}
-
-void acquirep(M* m, P* p) {
-  m->p = p;
-  p->m = m;
-  p->status.store(kPRunning, std::memory_order_relaxed);
-}
-
-// ---- Ms -------------------------------------------------------------------
-
-void* m_thread_main(void* arg) {
-  M* m = static_cast<M*>(arg);
-  m->ktid = sys::gettid();
-  m->g0.tcb = thread_pointer();
-  m->native_robust_head = static_cast<char*>(m->g0.tcb) + tcb_off::kRobustHead;
-  m->g0.m = m;
-  m->g0.is_g0 = true;
-  tcb_field<G*>(m->g0.tcb, tcb_off::kCurrentG) = &m->g0;
-  m_loop(m);
-}
-
-// Starts a new kernel thread that begins with p (and spinning, if asked).
-bool newm(P* p, bool spinning) {
-  int id = sched.mcount.fetch_add(1, std::memory_order_relaxed);
-  if (id >= kMaxMs) {
-    sched.mcount.fetch_sub(1, std::memory_order_relaxed);
-    return false;
-  }
-  M* m = &all_ms[id];
-  m->id = id;
-  m->nextp = p;
-  m->spinning = spinning;
-  using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
-  static CreateFn real_create = real<CreateFn>("pthread_create");
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  // glibc carves the static TLS out of the requested size (EINVAL if it
-  // does not fit), and a program's may be larger than kMStackSize.
-  pthread_attr_setstacksize(&attr, kMStackSize + tls_layout.static_size);
-  pthread_t t;
-  int err = real_create(&t, &attr, m_thread_main, m);
-  pthread_attr_destroy(&attr);
-  return err == 0;
-}
-
-// Hands p to an idle or new M (p == nullptr: take an idle P, if any).
-// An idle M is popped and handed its P under sched.lock, so an M whose
-// sleep times out at that moment (stopm) sees that it was chosen.
-void startm(P* p, bool spinning) {
-  sched.lock.lock();
-  if (!p) {
-    p = pidle_get_locked();
-    if (!p) {
-      sched.lock.unlock();
-      if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_relaxed);
-      return;
-    }
-  }
-  M* m = midle_get_locked();
-  if (m) {
-    m->spinning = spinning;
-    m->nextp = p;
-    m->park_word.store(1, std::memory_order_release);
-  }
-  sched.lock.unlock();
-  if (m) {
-    sys::futex_wake(reinterpret_cast<uint32_t*>(&m->park_word), 1);
-    return;
-  }
-  // A new kernel thread comes from glibc's pthread_create, which allocates:
-  // not on a g0, which holds a P and must not wait for the allocator's
-  // (weft) mutexes. A g0 only gets here through wakep(), and its own M is
-  // about to look for the work that woke it.
-  G* self = current_g();
-  if ((!self || !self->is_g0) && newm(p, spinning)) return;
-  // No kernel thread to be had: give the P back; the Gs will run when an
-  // M frees up.
-  SpinLockGuard l(sched.lock);
-  pidle_put_locked(p);
-  if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_relaxed);
-}
-
-void wakep() {
-  if (sched.npidle.load(std::memory_order_acquire) == 0) return;
-  int32_t expected = 0;
-  if (!sched.nmspinning.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) return;
-  startm(nullptr, true);
-}
-
-void stop_spinning(M* m) {
-  if (!m->spinning) return;
-  m->spinning = false;
-  // The last spinner to find work makes sure another looks for more.
-  if (sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel) == 1) wakep();
-}
+}  // namespace
 
 bool any_work() {
   if (sched.gq_size.load(std::memory_order_acquire)) return true;
-  for (int i = 0; i < sched.nprocs; i++)
+  for (int i = 0, n = sched.nallp.load(std::memory_order_acquire); i < n; i++)
     if (!runq_empty(sched.allp[i])) return true;
   return false;
 }
 
-// ---- finding work -----------------------------------------------------------
+int64_t earliest_timer() {
+  int64_t earliest = INT64_MAX;
+  for (int i = 0, n = sched.nallp.load(std::memory_order_acquire); i < n; i++) {
+    int64_t t = sched.allp[i]->timer_next.load(std::memory_order_acquire);
+    if (t < earliest) earliest = t;
+  }
+  return earliest;
+}
+
+namespace {
 
 // A G wired to another M runs only there: give that M this P and the G.
 bool hand_to_locked_m(M* m, G* g) {
@@ -347,17 +252,19 @@ G* find_runnable_fast(M* m, bool take_runnext) {
 
 G* find_runnable_scan(M* m, bool take_runnext) {
   P* p = m->p;
-  if (++p->schedtick % kGlobalQueueTick == 0)
+  uint32_t tick = p->schedtick.load(std::memory_order_relaxed) + 1;
+  p->schedtick.store(tick, std::memory_order_relaxed);
+  if (tick % kGlobalQueueTick == 0)
     if (G* g = global_get(p)) return start_slice(p), g;
   if (G* g = runnext_pop(p)) return g;
   start_slice(p);
   if (G* g = runq_pop(p)) return g;
   if (G* g = global_get(p)) return g;
-  int n = sched.nprocs;
+  int n = sched.nallp.load(std::memory_order_acquire);
   if (n == 1) return nullptr;
   for (int round = 0; round < kStealRounds; round++) {
     bool last = take_runnext && round == kStealRounds - 1;
-    int start = int(p->schedtick % uint32_t(n));
+    int start = int(tick % uint32_t(n));
     for (int i = 0; i < n; i++) {
       P* victim = sched.allp[(start + i) % n];
       if (victim == p) continue;
@@ -375,43 +282,34 @@ bool timers_due(P* p, int64_t* now) {
 }
 
 // Runs due timers of every P into m's P; returns the earliest pending one.
-int64_t run_all_timers(M* m) {
+int64_t run_all_timers() {
   int64_t now = sys::now_ns();
   int64_t earliest = INT64_MAX;
-  for (int i = 0; i < sched.nprocs; i++) {
+  for (int i = 0, n = sched.nallp.load(std::memory_order_acquire); i < n; i++) {
     int64_t next = run_timers(sched.allp[i], now);
     if (next < earliest) earliest = next;
   }
   return earliest;
 }
 
-// Sleeps the M (holding no P) until it is handed a P or until deadline_ns.
-void stopm(M* m, int64_t deadline_ns) {
-  {
-    SpinLockGuard l(sched.lock);
-    m->park_word.store(0, std::memory_order_relaxed);
-    m->idle_next = sched.midle;
-    sched.midle = m;
+// One M at a time waits in the netpoller instead of sleeping, while Gs
+// wait for descriptors (Go's findrunnable). Returns false when the M is to
+// exit (stopm).
+std::atomic<bool> netpoll_blocked{false};
+
+bool wait_idle(M* m, int64_t deadline_ns) {
+  if (netpoll_has_waiters() && !netpoll_blocked.load(std::memory_order_relaxed) &&
+      !netpoll_blocked.exchange(true, std::memory_order_acquire)) {
+    // Gs it readies go to the global queue (no P here) and wake an M.
+    netpoll_poll(deadline_ns);
+    netpoll_blocked.store(false, std::memory_order_release);
+    return true;
   }
-  for (;;) {
-    if (m->park_word.load(std::memory_order_acquire)) break;
-    timespec ts;
-    if (deadline_ns != INT64_MAX) ts = sys::ns_to_timespec(deadline_ns);
-    long r = sys::futex_wait(reinterpret_cast<uint32_t*>(&m->park_word), 0,
-                             deadline_ns == INT64_MAX ? nullptr : &ts);
-    if (r == -ETIMEDOUT) {
-      SpinLockGuard l(sched.lock);
-      if (m->park_word.load(std::memory_order_acquire)) break;  // handed a P meanwhile
-      midle_remove_locked(m);
-      return;
-    }
-  }
-  m->p = nullptr;
-  acquirep(m, m->nextp);
-  m->nextp = nullptr;
+  return stopm(m, deadline_ns) != StopResult::kExit;
 }
 
-// Blocking search, on g0: returns a G to run with m holding a P.
+// Blocking search, on g0: returns a G to run with m holding a P, or
+// nullptr when the M is to exit (an idle M above the reserve).
 G* find_runnable(M* m) {
   // A timer came due but every P was busy: their Ms run it when they next
   // schedule; look again a little later rather than spin.
@@ -419,14 +317,10 @@ G* find_runnable(M* m) {
   int64_t not_before = 0;
   for (;;) {
     if (!m->p) {
-      int64_t earliest = INT64_MAX;
-      for (int i = 0; i < sched.nprocs; i++) {
-        int64_t t = sched.allp[i]->timer_next.load(std::memory_order_acquire);
-        if (t < earliest) earliest = t;
-      }
+      int64_t earliest = earliest_timer();
       if (earliest < not_before) earliest = not_before;
-      stopm(m, earliest);
-      if (!m->p) {  // timed out: take an idle P to run the due timers
+      if (!wait_idle(m, earliest)) return nullptr;  // the M exits
+      if (!m->p) {  // timed out or polled: take an idle P to run what is due
         SpinLockGuard l(sched.lock);
         P* p = pidle_get_locked();
         if (!p) {
@@ -436,11 +330,14 @@ G* find_runnable(M* m) {
         acquirep(m, p);
       }
     }
-    run_all_timers(m);
+    run_all_timers();
     if (G* g = find_runnable_fast(m, true)) {
       stop_spinning(m);
       return g;
     }
+    // Before giving up the P: descriptors that became ready (their Gs come
+    // to this P).
+    if (netpoll_has_waiters() && netpoll_poll(0) > 0) continue;
     if (!m->p) {  // handed to a wired G's M
       stop_spinning(m);
       continue;
@@ -495,13 +392,15 @@ void finish_switch(M* m) {
 }
 
 namespace {
-void release_p(M* m);
-
 // A wired G gives up its P but keeps its M, which sleeps on the G's own stack
 // until a scheduler that picks the G hands it a P (hand_to_locked_m).
 void wired_park(G* self, FinishFn fin, void* arg) {
   M* m = self->m;
-  if (m->p) release_p(m);
+  if (P* p = m->p) {
+    m->p = nullptr;
+    p->m = nullptr;
+    handoffp(p);
+  }
   m->park_word.store(0, std::memory_order_relaxed);
   fin(self, arg);
   while (!m->park_word.load(std::memory_order_acquire))
@@ -513,6 +412,9 @@ void wired_park(G* self, FinishFn fin, void* arg) {
 }  // namespace
 
 void switch_away(G* self, FinishFn fin, void* arg) {
+  // Parking inside a blocking call (a libc function that the call wraps
+  // came back into weft): the P must be really held again first.
+  if (self->status.load(std::memory_order_relaxed) == kGSyscall) exit_blocking_syscall();
   if (self->locked_m) {
     if (fin == fin_requeue) {  // a wired G yields its kernel thread instead
       sys::call6(SYS_sched_yield);
@@ -543,8 +445,11 @@ namespace {
 // Puts g (which nobody else can ready) on the caller's run queue.
 void enqueue(G* g, bool next) {
   g->status.store(kGRunnable, std::memory_order_relaxed);
-  M* m = current_m();
-  if (m && m->p) {
+  // A G in a system call (a signal handler runs on it) does not own its
+  // P's queue any more: the monitor may have given the P away.
+  G* self = current_g();
+  M* m = self ? self->m : nullptr;
+  if (m && m->p && self->status.load(std::memory_order_relaxed) != kGSyscall) {
     runq_put(m->p, g, next);
   } else {
     g->next = nullptr;
@@ -625,81 +530,7 @@ WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlo
   return WaitResult(self->wait_state.load(std::memory_order_acquire) & 3);
 }
 
-// ---- blocking system calls (core/blocking.h) ------------------------------
-
-namespace {
-void fin_to_global_queue(G* prev, void*) {
-  prev->status.store(kGRunnable, std::memory_order_release);
-  prev->next = nullptr;
-  global_put_batch(prev, prev, 1);
-  wakep();
-}
-}  // namespace
-
-namespace {
-// Gives up m's P: to another M if anything may need it (work, or timers no
-// sleeping M knows of), else to the idle list. Starting an M may allocate
-// and so park the calling G (see enter_blocking_syscall).
-void release_p(M* m) {
-  P* p = m->p;
-  m->p = nullptr;
-  p->m = nullptr;
-  if (!runq_empty(p) || sched.gq_size.load(std::memory_order_acquire) ||
-      p->timer_next.load(std::memory_order_acquire) != INT64_MAX) {
-    p->status.store(kPRunning, std::memory_order_relaxed);
-    startm(p, false);
-  } else {
-    SpinLockGuard l(sched.lock);
-    pidle_put_locked(p);
-  }
-}
-}  // namespace
-
-void enter_blocking_syscall() {
-  G* self = current_g();
-  if (!self || self->is_g0) return;
-  // If releasing the P parks this G, it resumes on another M holding
-  // another P: release that one too, until the G runs without a P.
-  while (P* p = self->m->p) {
-    self->syscall_p = p;
-    self->status.store(kGSyscall, std::memory_order_relaxed);
-    release_p(self->m);
-  }
-}
-
-void exit_blocking_syscall() {
-  G* self = current_g();
-  if (!self || self->is_g0) return;
-  M* m = self->m;
-  P* old = self->syscall_p;
-  self->syscall_p = nullptr;
-  self->status.store(kGRunning, std::memory_order_relaxed);
-  // Parked inside the call (e.g. in the allocator) and resumed on an M that
-  // holds a P: nothing to get back.
-  if (m->p) return;
-  P* p = nullptr;
-  {
-    SpinLockGuard l(sched.lock);
-    // The same P if it is still idle (warm caches), else any idle one.
-    for (P** pp = &sched.pidle; *pp; pp = &(*pp)->idle_next) {
-      if (*pp == old) {
-        *pp = old->idle_next;
-        old->idle_next = sched.pidle;
-        sched.pidle = old;
-        break;
-      }
-    }
-    p = pidle_get_locked();
-  }
-  if (p) {
-    acquirep(m, p);
-    return;
-  }
-  // No P: queue self and put this M to sleep.
-  switch_away(self, fin_to_global_queue, nullptr);
-}
-
-[[noreturn]] void m_loop(M* m) {
+void m_loop(M* m) {
   for (;;) {
     finish_switch(m);
     if (!m->p && m->nextp) {
@@ -707,19 +538,23 @@ void exit_blocking_syscall() {
       m->nextp = nullptr;
     }
     G* g = find_runnable(m);
+    if (!g) return;
     switch_to(m, &m->g0, g);
   }
 }
 
-void sched_init(int nprocs, G* main_g, void* g0_tcb, char* g0_stack_top) {
+void sched_init(int nprocs, int max_ms, G* main_g, void* g0_tcb, char* g0_stack_top) {
   sched.nprocs = nprocs;
-  static P ps[kMaxProcs];
+  sched.maxm = max_ms;
+  P* ps = all_ps;
   for (int i = 0; i < nprocs; i++) {
     ps[i].id = i;
     sched.allp[i] = &ps[i];
   }
+  sched.nallp.store(nprocs, std::memory_order_release);
   for (int i = nprocs - 1; i >= 1; i--) pidle_put_locked(&ps[i]);
   M* m0 = &all_ms[0];
+  sched.mslots = 1;
   sched.mcount.store(1, std::memory_order_relaxed);
   m0->ktid = sys::gettid();
   m0->native_robust_head = static_cast<char*>(main_g->tcb) + tcb_off::kRobustHead;
@@ -738,7 +573,10 @@ void sched_init(int nprocs, G* main_g, void* g0_tcb, char* g0_stack_top) {
 extern "C" [[noreturn]] void weft_context_start(void*) {
   using namespace weft;
   G* g = current_g();
-  if (g->is_g0) m_loop(g->m);
+  if (g->is_g0) {
+    m_loop(g->m);  // M0 never exits (stopm)
+    __builtin_trap();
+  }
   finish_switch(g->m);
   g_entry_hook(g);
   __builtin_trap();

@@ -26,7 +26,15 @@
 // - Spinning Ms (looking for work without a G) are counted in nmspinning;
 //   ready() wakes an idle P only when nobody spins (wakep).
 // - P hand-off between Ms: a P changes M only through the idle list or an
-//   explicit hand-off (startm / blocking syscalls), never while held.
+//   explicit hand-off (startm / blocking syscalls), never while held. A P
+//   whose M is in a system call (kPSyscall) is still held: only a CAS from
+//   kPSyscall takes it away, by the M itself on return (exit_blocking_syscall)
+//   or by the monitor (core/handoff.cpp).
+// - Spare Ps (core/monitor.cpp): while an M is stuck in the kernel where weft
+//   cannot see it (an inline system call, a glibc-internal lock) holding a
+//   P, the monitor lends a spare P so that P's Gs still run; the stuck P is
+//   never touched but through its thieves' side. Every loop over Ps runs to
+//   sched.nallp (the Ps and the spares ever made), never to nprocs.
 #pragma once
 #include <atomic>
 #include <stdint.h>
@@ -38,18 +46,23 @@
 namespace weft {
 
 inline constexpr int kMaxProcs = 256;
+inline constexpr int kMaxAllP = 2 * kMaxProcs;   // Ps plus spares
 inline constexpr int kMaxMs = 10000;
 inline constexpr uint32_t kRunqSize = 256;
 inline constexpr int64_t kTimeSliceNs = 10 * 1000 * 1000;
 
-enum PStatus : uint32_t { kPIdle = 0, kPRunning = 1, kPSyscall = 2 };
+enum PStatus : uint32_t { kPIdle = 0, kPRunning = 1, kPSyscall = 2, kPSpareIdle = 3 };
 
 struct P {
   int id = 0;
   std::atomic<uint32_t> status{kPIdle};
   M* m = nullptr;
   P* idle_next = nullptr;
-  uint32_t schedtick = 0;
+  bool spare = false;             // lent by the monitor (see top)
+  // Progress counters the monitor samples (written by the owner only).
+  std::atomic<uint32_t> schedtick{0};
+  std::atomic<uint32_t> syscalltick{0};
+  std::atomic<int64_t> syscall_since_ns{0};
 
   // Time slice (owner only). A G taken from runnext inherits the slice of
   // the G that readied it, so a pair that keeps waking each other shares
@@ -92,6 +105,7 @@ struct M {
   P* p = nullptr;
   P* nextp = nullptr;             // P handed over by startm
   M* idle_next = nullptr;
+  M* free_next = nullptr;         // free slot list (an M that exited)
   bool spinning = false;
   std::atomic<uint32_t> park_word{0};  // futex: 1 = woken with work
 
@@ -110,14 +124,22 @@ struct Sched {
   P* pidle = nullptr;
   std::atomic<int32_t> npidle{0};
   M* midle = nullptr;
-  std::atomic<int32_t> mcount{0};
+  int32_t nmidle = 0;
+  M* mfree = nullptr;             // slots of Ms that exited
+  int32_t mslots = 0;             // slots of all_ms ever used
+  int32_t maxm = kMaxMs;          // WEFT_MAX_THREADS
+  std::atomic<int32_t> mcount{0};  // live Ms
   std::atomic<int32_t> nmspinning{0};
   int32_t nprocs = 0;
-  P* allp[kMaxProcs] = {};
+  std::atomic<int32_t> nallp{0};  // Ps and spares in allp
+  P* spare_idle = nullptr;        // spares not lent now
+  std::atomic<int32_t> nspare_lent{0};
+  P* allp[kMaxAllP] = {};
 };
 
 extern Sched sched;
 extern M all_ms[kMaxMs];
+extern P all_ps[kMaxAllP];  // allp's storage: the Ps, then spares
 
 // The M and P running the caller; nullptr for callers that are not Gs.
 inline M* current_m() {
@@ -153,11 +175,13 @@ bool complete_wait(G* g, uint64_t seq, WaitResult r);
 // Puts self at the back of its P's run queue and runs the next G.
 void yield_current(G* self);
 
-// Called from g0 or a new G's first frame.
-[[noreturn]] void m_loop(M* m);
+// The scheduling loop of an M's g0; returns when the M is to exit (an idle
+// M above the reserve; never M0).
+void m_loop(M* m);
 
 // Creates M0's g0 and binds P0 to the calling (main) thread; see preload/.
-void sched_init(int nprocs, G* main_g, void* g0_tcb, char* g0_stack_top);
+// max_ms: the cap on live Ms (WEFT_MAX_THREADS), at most kMaxMs.
+void sched_init(int nprocs, int max_ms, G* main_g, void* g0_tcb, char* g0_stack_top);
 
 // Exit of the current G: never returns; fin(self, arg) runs on the next context.
 [[noreturn]] void exit_current(G* self, FinishFn fin, void* arg);

@@ -70,6 +70,21 @@ int procs_from_env() {
   return int(v);
 }
 
+// WEFT_MAX_THREADS: the cap on weft's kernel threads (Ms), as Go's
+// debug.SetMaxThreads: 10,000 unless set, from 4 (M0, and room for Ms that
+// block) to kMaxMs.
+int max_ms_from_env() {
+  const char* s = env("WEFT_MAX_THREADS");
+  if (!s || !*s) return kMaxMs;
+  char* end;
+  long v = strtol(s, &end, 10);
+  if (*end || v < 4 || v > kMaxMs) {
+    warn("WEFT_MAX_THREADS must be an integer in 4..10000; using 10000");
+    return kMaxMs;
+  }
+  return int(v);
+}
+
 // WEFT_STACK_SIZE: the stack size of threads created with default
 // attributes, instead of RLIMIT_STACK's (bytes, or with a K/M/G suffix). It
 // becomes glibc's default thread attribute, so pthread_getattr_default_np
@@ -143,7 +158,7 @@ void start() {
   void* g0_tcb = g0_alloc(&m0->g0, kG0StackSize, &g0_top);
   if (!g0_tcb) return fall_back("cannot allocate the scheduler's stack");
   g_entry_hook = thread_start;
-  sched_init(nprocs, &main_g, g0_tcb, g0_top);
+  sched_init(nprocs, max_ms_from_env(), &main_g, g0_tcb, g0_top);
   // From here on the main thread is a G.
   tcb_field<G*>(main_tcb, tcb_off::kCurrentG) = &main_g;
   state.store(kActive, std::memory_order_release);

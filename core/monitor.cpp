@@ -1,0 +1,175 @@
+// core/monitor.cpp — the monitor (Go's sysmon): a kernel thread without a P
+// that keeps the scheduler live where no M can.
+//
+// Model. It wakes every 20 us, backing off to 10 ms while it finds nothing
+// to do, and samples each P's progress counters (P::schedtick,
+// P::syscalltick) into its own table (samples[], touched by nobody else):
+// - A P in a system call (kPSyscall) whose call was already running at the
+//   previous sample is retaken and handed on (core/handoff.cpp) if anything
+//   could use it: queued Gs or timers, or nobody idle or spinning to run
+//   the global queue; any such P is retaken after 10 ms (Go's retake).
+// - A P whose M made no scheduling progress since the previous sample while
+//   work waits for it (queued Gs, due timers, or a global queue that no idle
+//   P can take) is stuck if its kernel thread sleeps in the kernel
+//   (/proc/self/task/TID/stat says S or D): an inline system call in the
+//   program or a library, glibc's internal locks (stdio's FILE locks, the
+//   loader's lock), a slow page fault. The monitor moves that P's queued Gs
+//   to the global queue (the thieves' side of the run-queue protocol: the
+//   stuck M keeps its P and finds it as it left it, minus those Gs), fires
+//   its due timers, and lends a spare P (core/mthreads.cpp) so the work
+//   runs on another M. One spare per stall: a new stall needs new progress
+//   first. A kernel thread that is running is not stuck: a G that computes
+//   without yielding is for preemption to handle.
+// - Due timers of a P whose M made no progress since the previous sample
+//   (it runs a G that does not yield) fire here; their Gs go to the global
+//   queue.
+// - If Gs wait on descriptors and nobody polled for 10 ms, it polls.
+// Reaction time: a blocked system call loses its P after one to two
+// monitor periods (40 us when the monitor is busy, up to 20 ms when it has
+// backed off); a stuck M is noticed in the same time plus the /proc read.
+// The monitor never allocates and never blocks on a lock a G may hold: new
+// Ms come from the spawner.
+#include "core/monitor.h"
+
+#include <fcntl.h>
+
+#include "core/netpoll.h"
+#include "core/sched_internal.h"
+#include "core/sys.h"
+#include "core/timer_heap.h"
+#include "core/warn.h"
+
+namespace weft {
+namespace {
+
+constexpr int64_t kMinDelayNs = 20 * 1000;
+constexpr int64_t kMaxDelayNs = 10 * 1000 * 1000;
+constexpr int kIdleRoundsBeforeBackoff = 50;
+constexpr int64_t kRetakeAnywayNs = 10 * 1000 * 1000;
+constexpr int64_t kNetpollEveryNs = 10 * 1000 * 1000;
+
+struct Sample {
+  uint32_t schedtick = 0;
+  uint32_t syscalltick = 0;
+  int64_t syscall_since = 0;
+  bool lent = false;  // a spare was lent for the current stall
+};
+Sample samples[kMaxAllP];
+
+// Whether the kernel thread `tid` of this process is asleep in the kernel.
+bool sleeping_in_kernel(int tid) {
+  char path[48] = "/proc/self/task/";
+  char digits[12];
+  int n = 0;
+  for (unsigned v = unsigned(tid); v; v /= 10) digits[n++] = char('0' + v % 10);
+  size_t len = 16;
+  while (n) path[len++] = digits[--n];
+  for (const char* s = "/stat"; *s; s++) path[len++] = *s;
+  path[len] = 0;
+  long fd = sys::call6(SYS_openat, AT_FDCWD, long(path), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[256];
+  long got = sys::call6(SYS_read, fd, long(buf), sizeof buf - 1);
+  sys::call6(SYS_close, fd);
+  if (got <= 0) return false;
+  // "tid (comm) S ...": the comm may hold spaces and parentheses.
+  const char* close = nullptr;
+  for (long i = 0; i < got; i++)
+    if (buf[i] == ')') close = buf + i;
+  if (!close || close + 2 >= buf + got) return false;
+  return close[2] == 'S' || close[2] == 'D';
+}
+
+void lend_spare() {
+  P* p;
+  {
+    SpinLockGuard l(sched.lock);
+    p = spare_get_locked();
+  }
+  if (!p) {
+    static bool warned = false;
+    if (!warned) {
+      warned = true;
+      warn("too many threads stuck in the kernel where weft cannot see them; the others wait");
+    }
+    return;
+  }
+  startm(p, false);
+}
+
+bool check_syscall(P* p, Sample& s, int64_t now) {
+  uint32_t t = p->syscalltick.load(std::memory_order_relaxed);
+  if (t != s.syscalltick) {
+    s.syscalltick = t;
+    s.syscall_since = now;
+    return false;
+  }
+  bool someone_idle = sched.nmspinning.load(std::memory_order_relaxed) +
+                          sched.npidle.load(std::memory_order_relaxed) > 0;
+  if (runq_empty(p) && p->timer_next.load(std::memory_order_relaxed) == INT64_MAX &&
+      someone_idle && now - s.syscall_since < kRetakeAnywayNs)
+    return false;
+  return retake_syscall_p(p);
+}
+
+bool check_running(P* p, Sample& s, int64_t now) {
+  uint32_t t = p->schedtick.load(std::memory_order_relaxed);
+  if (t != s.schedtick) {
+    s.schedtick = t;
+    s.lent = false;
+    return false;
+  }
+  bool timers_due = p->timer_next.load(std::memory_order_relaxed) <= now;
+  bool work_waits = !runq_empty(p) || timers_due ||
+                    (sched.gq_size.load(std::memory_order_relaxed) &&
+                     sched.npidle.load(std::memory_order_relaxed) == 0);
+  if (!work_waits) return false;
+  bool acted = false;
+  if (timers_due) {
+    run_timers(p, now);
+    acted = true;
+  }
+  M* m = p->m;
+  if (s.lent || !m || !sleeping_in_kernel(m->ktid)) return acted;
+  runq_drain_to_global(p);
+  lend_spare();
+  s.lent = true;
+  return true;
+}
+
+void* monitor_main(void*) {
+  int64_t delay = kMinDelayNs;
+  int idle_rounds = 0;
+  for (;;) {
+    timespec ts = sys::ns_to_timespec(delay);
+    sys::call6(SYS_nanosleep, long(&ts), 0);
+    int64_t now = sys::now_ns();
+    bool acted = false;
+    for (int i = 0, n = sched.nallp.load(std::memory_order_acquire); i < n; i++) {
+      P* p = sched.allp[i];
+      switch (p->status.load(std::memory_order_acquire)) {
+        case kPSyscall: acted |= check_syscall(p, samples[i], now); break;
+        case kPRunning: acted |= check_running(p, samples[i], now); break;
+        default: samples[i].lent = false; break;
+      }
+    }
+    if (netpoll_has_waiters() && now - netpoll_last_poll_ns() >= kNetpollEveryNs)
+      acted |= netpoll_poll(0) > 0;
+    if (acted) {
+      delay = kMinDelayNs;
+      idle_rounds = 0;
+    } else if (++idle_rounds > kIdleRoundsBeforeBackoff && delay < kMaxDelayNs) {
+      delay = delay * 2 < kMaxDelayNs ? delay * 2 : kMaxDelayNs;
+    }
+  }
+}
+
+}  // namespace
+
+bool start_monitor() {
+  constexpr size_t kStack = 64 * 1024;
+  bool spawner = start_m_spawner();
+  return create_kernel_thread(monitor_main, nullptr, kStack) && spawner;
+}
+
+}  // namespace weft
