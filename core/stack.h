@@ -37,8 +37,9 @@ struct StackRequest {
 bool stacks_init(size_t default_stack);
 
 // Returns a G (zeroed but for its block fields, TCB built) or nullptr with
-// *err = EAGAIN (no memory / address space) or EINVAL (a user stack too
-// small for the TCB and TLS).
+// NPTL's error for the same sizes: EINVAL (sizes that overflow, or a stack
+// too small for its guard, TLS and TCB) or EAGAIN (no memory or address
+// space: the kernel refused the mapping, as it refuses NPTL's).
 G* g_alloc(const StackRequest& req, int* err);
 // A stack and TCB for a g0 (M0's scheduler context, which cannot use the
 // main thread's). Returns the TCB and sets *stack_top, or nullptr.
