@@ -383,30 +383,49 @@ void g_free(G* g, P* p) {
     if (!g->tls_released) tcb_destroy(g->tcb);
     return;
   }
-  if (p && p->nfree < kWarmPerP) {
+  g->free_next = nullptr;
+  if (p) {
+    // The newest blocks stay warm, as NPTL's cache keeps its latest stacks:
+    // a thread that has just exited still reads as exited through its
+    // handle (a late pthread_join of a detached one gives EINVAL). When
+    // the cache is full, its older half goes, in one walk.
     g->free_next = p->free_gs;
     p->free_gs = g;
-    p->nfree++;
-    return;
+    if (++p->nfree <= kWarmPerP) return;
+    G* last = p->free_gs;
+    for (int i = 1; i < kWarmPerP / 2; i++) last = last->free_next;
+    g = last->free_next;
+    last->free_next = nullptr;
+    p->nfree = kWarmPerP / 2;
   }
+  // g: a chain linked by free_next.
   G* self = current_g();
   if (self && self->is_g0) {
     // A g0 must not free: the allocator's locks are weft mutexes, and g0,
     // holding a P, would wait for one in the kernel while the G holding it
     // may be queued on that very P. The next G to free or make a thread
-    // trims it; the stack below the G's page goes back now (no lock, no
+    // trims them; the stack below each G's page goes back now (no lock, no
     // allocation).
-    char* stack_lo = g->map_base + g->guard;
-    char* below_g = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(g->stack_hi) & ~(kPage - 1));
-    if (below_g > stack_lo) sys::madvise(stack_lo, size_t(below_g - stack_lo), MADV_DONTNEED);
+    G* tail = g;
+    for (G* x = g; x; x = x->free_next) {
+      char* stack_lo = x->map_base + x->guard;
+      char* below_g =
+          reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(x->stack_hi) & ~(kPage - 1));
+      if (below_g > stack_lo) sys::madvise(stack_lo, size_t(below_g - stack_lo), MADV_DONTNEED);
+      tail = x;
+    }
     G* head = deferred.load(std::memory_order_relaxed);
-    do g->free_next = head;
+    do tail->free_next = head;
     while (!deferred.compare_exchange_weak(head, g, std::memory_order_release,
                                            std::memory_order_relaxed));
     return;
   }
   trim_deferred();
-  trim(g);
+  while (g) {
+    G* next = g->free_next;
+    trim(g);
+    g = next;
+  }
 }
 
 }  // namespace weft

@@ -10,8 +10,8 @@
 //
 // Reuse: an exited G's block goes to its P's warm cache with TCB intact
 // (reset as NPTL resets a cached stack); when that cache is full (kWarmPerP)
-// the block is trimmed (MADV_DONTNEED returns its pages) and marked cold in
-// its arena.
+// its older half is trimmed (MADV_DONTNEED returns their pages) and marked
+// cold in their arenas, so the latest exited threads stay readable.
 // An arena all of whose blocks are cold is unmapped once more than kColdKeep
 // blocks are cold, which also returns the page-table pages trimming keeps: a
 // program that once had a million threads does not keep 4 GB of them.
@@ -44,7 +44,8 @@ G* g_alloc(const StackRequest& req, int* err);
 // A stack and TCB for a g0 (M0's scheduler context, which cannot use the
 // main thread's). Returns the TCB and sets *stack_top, or nullptr.
 void* g0_alloc(G* g0, size_t size, char** stack_top);
-// Releases an exited G's block (runs on another context than g's own).
+// Releases an exited G's block (runs on another context than g's own):
+// kept warm in p's cache, or, with no P, trimmed.
 void g_free(G* g, P* p);
 
 }  // namespace weft
