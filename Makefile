@@ -44,7 +44,8 @@ $(BUILD)/obj/%.o: %.S
 	$(CXX) -c $< -o $@
 
 # jemalloc's malloc family renamed je_*: preload/malloc.cpp wraps it with a
-# cache per P.
+# cache per P. Its pthread key goes to weft's internal keys instead, outside
+# the program's PTHREAD_KEYS_MAX (shim/internal_keys.h).
 $(BUILD)/jemalloc_weft.a: $(JEMALLOC_PIC) preload/jemalloc.syms
 	@mkdir -p $(dir $@)
 	objcopy --redefine-syms=preload/jemalloc.syms $< $@

@@ -103,6 +103,35 @@ char* map_block(size_t size) {
   return static_cast<char*>(mem);
 }
 
+// A block of another size than the default, mapped as NPTL maps a stack
+// (nptl/allocatestack.c): all PROT_NONE, which the kernel does not charge,
+// then the stack above the guard made writable, which it charges. So its
+// overcommit check refuses exactly the sizes it refuses natively (with
+// MAP_NORESERVE a 64 TiB stack would be "created"). A guard up to
+// kMarkGuardMax is then made writable too and marked (install_guard), so
+// that neighbouring blocks stay one VMA as arena blocks do; a larger one
+// stays PROT_NONE as NPTL's (marking costs page tables in proportion, and
+// the kernel may refuse to charge it).
+constexpr size_t kMarkGuardMax = size_t{2} << 20;
+
+char* map_odd(size_t size, size_t guard) {
+  constexpr int kRW = PROT_READ | PROT_WRITE;
+  char* base = static_cast<char*>(
+      sys::mmap(nullptr, size, guard ? PROT_NONE : kRW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK));
+  if (!base) return nullptr;
+  if (guard && sys::mprotect(base + guard, size - guard, kRW) != 0) {
+    sys::munmap(base, size);
+    return nullptr;
+  }
+  sys::madvise(base, size, MADV_NOHUGEPAGE);
+  if (!guard) return base;
+  if (guard <= kMarkGuardMax && sys::mprotect(base, guard, kRW) == 0)
+    install_guard(base, guard);
+  else if (!have_guard_install)  // counted as install_guard counts (release_block)
+    guard_vmas.fetch_add(2, std::memory_order_relaxed);
+  return base;
+}
+
 bool arena_sized(size_t size, size_t guard) { return size == arena_block_size && guard == kPage; }
 
 // A never used block of the carving arena, mapping a new arena when it is
@@ -185,10 +214,7 @@ char* take_block(size_t size, size_t guard, int32_t* arena) {
       base = take_odd(size, guard);
     }
   }
-  if (!base && *arena < 0) {
-    base = map_block(size);
-    fresh = true;
-  }
+  if (!base && *arena < 0) return map_odd(size, guard);
   if (base && fresh) install_guard(base, guard);
   return base;
 }
@@ -256,7 +282,34 @@ void trim_deferred() {
   }
 }
 
-size_t top_reserve() { return tcb_off::kSizeofPthread + tls_layout.static_size + sizeof(G) + 128; }
+// NPTL's minimum: a stack must hold the static TLS (TCB included) and
+// MINIMAL_REST_STACK (sysdeps/x86/nptl/pthreaddef.h) above its guard. The
+// G takes its few hundred bytes from that rest.
+constexpr size_t kMinimalRestStack = 2048;
+
+size_t tls_static_size_for_stack() {
+  size_t a = tls_layout.align;
+  return (tls_layout.static_size + a - 1) / a * a;
+}
+
+// The block for a stack size and guard size, with NPTL's arithmetic
+// (allocate_stack): the size aligned down to the static TLS alignment, the
+// guard rounded up to a page and added to it; EINVAL when that overflows or
+// leaves too little room, EAGAIN when its pages would not fit the address
+// space (mmap's ENOMEM, which NPTL reports as EAGAIN). The sums wrap as
+// NPTL's do, so the same sizes pass.
+int block_size(size_t stack_size, size_t guard_size, size_t* size, size_t* guard) {
+  *guard = round_page(guard_size);
+  *size = stack_size & ~(tls_layout.align - 1);
+  if (*guard < guard_size || *size + *guard < *guard) return EINVAL;
+  *size += *guard;
+  if (*size < round_page(*guard + tls_static_size_for_stack() + kMinimalRestStack)) return EINVAL;
+  // Blocks are whole pages (the kernel maps them so anyway).
+  size_t pages = round_page(*size);
+  if (pages < *size) return EAGAIN;
+  *size = pages;
+  return 0;
+}
 
 }  // namespace
 
@@ -266,7 +319,8 @@ bool stacks_init(size_t default_stack) {
   if (!probe) return false;
   have_guard_install = sys::madvise(probe, kPage, kMadvGuardInstall) == 0;
   sys::munmap(probe, 2 * kPage);
-  arena_block_size = round_page(default_stack) + kPage;  // + default guard
+  size_t guard;
+  if (block_size(default_stack, kPage, &arena_block_size, &guard) != 0) return false;
   arenas = static_cast<Arena*>(sys::mmap(nullptr, kMaxArenas * sizeof(Arena),
                                          PROT_READ | PROT_WRITE,
                                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE));
@@ -277,7 +331,7 @@ bool stacks_init(size_t default_stack) {
 G* g_alloc(const StackRequest& req, int* err) {
   *err = EAGAIN;
   if (req.user_stack) {
-    if (req.user_size < top_reserve() + 2048) {
+    if (req.user_size < tls_static_size_for_stack() + kMinimalRestStack) {
       *err = EINVAL;
       return nullptr;
     }
@@ -286,13 +340,9 @@ G* g_alloc(const StackRequest& req, int* err) {
     return g;
   }
   trim_deferred();
-  size_t guard = round_page(req.guard_size);
-  size_t size = round_page(req.stack_size) + guard;
-  // Sizes that wrap around are as invalid as ones too small (NPTL: EINVAL).
-  if (guard < req.guard_size || size < guard || size < guard + top_reserve() + 2048) {
-    *err = EINVAL;
-    return nullptr;
-  }
+  size_t size, guard;
+  if ((*err = block_size(req.stack_size, req.guard_size, &size, &guard)) != 0) return nullptr;
+  *err = EAGAIN;
   if (M* m = current_m(); m && m->p) {
     P* p = m->p;
     for (G** pp = &p->free_gs; *pp; pp = &(*pp)->free_next) {
@@ -336,30 +386,49 @@ void g_free(G* g, P* p) {
     if (!g->tls_released) tcb_destroy(g->tcb);
     return;
   }
-  if (p && p->nfree < kWarmPerP) {
+  g->free_next = nullptr;
+  if (p) {
+    // The newest blocks stay warm, as NPTL's cache keeps its latest stacks:
+    // a thread that has just exited still reads as exited through its
+    // handle (a late pthread_join of a detached one gives EINVAL). When
+    // the cache is full, its older half goes, in one walk.
     g->free_next = p->free_gs;
     p->free_gs = g;
-    p->nfree++;
-    return;
+    if (++p->nfree <= kWarmPerP) return;
+    G* last = p->free_gs;
+    for (int i = 1; i < kWarmPerP / 2; i++) last = last->free_next;
+    g = last->free_next;
+    last->free_next = nullptr;
+    p->nfree = kWarmPerP / 2;
   }
+  // g: a chain linked by free_next.
   G* self = current_g();
   if (self && self->is_g0) {
     // A g0 must not free: the allocator's locks are weft mutexes, and g0,
     // holding a P, would wait for one in the kernel while the G holding it
     // may be queued on that very P. The next G to free or make a thread
-    // trims it; the stack below the G's page goes back now (no lock, no
+    // trims them; the stack below each G's page goes back now (no lock, no
     // allocation).
-    char* stack_lo = g->map_base + g->guard;
-    char* below_g = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(g->stack_hi) & ~(kPage - 1));
-    if (below_g > stack_lo) sys::madvise(stack_lo, size_t(below_g - stack_lo), MADV_DONTNEED);
+    G* tail = g;
+    for (G* x = g; x; x = x->free_next) {
+      char* stack_lo = x->map_base + x->guard;
+      char* below_g =
+          reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(x->stack_hi) & ~(kPage - 1));
+      if (below_g > stack_lo) sys::madvise(stack_lo, size_t(below_g - stack_lo), MADV_DONTNEED);
+      tail = x;
+    }
     G* head = deferred.load(std::memory_order_relaxed);
-    do g->free_next = head;
+    do tail->free_next = head;
     while (!deferred.compare_exchange_weak(head, g, std::memory_order_release,
                                            std::memory_order_relaxed));
     return;
   }
   trim_deferred();
-  trim(g);
+  while (g) {
+    G* next = g->free_next;
+    trim(g);
+    g = next;
+  }
 }
 
 }  // namespace weft

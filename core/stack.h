@@ -10,8 +10,8 @@
 //
 // Reuse: an exited G's block goes to its P's warm cache with TCB intact
 // (reset as NPTL resets a cached stack); when that cache is full (kWarmPerP)
-// the block is trimmed (MADV_DONTNEED returns its pages) and marked cold in
-// its arena.
+// its older half is trimmed (MADV_DONTNEED returns their pages) and marked
+// cold in their arenas, so the latest exited threads stay readable.
 // An arena all of whose blocks are cold is unmapped once more than kColdKeep
 // blocks are cold, which also returns the page-table pages trimming keeps: a
 // program that once had a million threads does not keep 4 GB of them.
@@ -37,14 +37,16 @@ struct StackRequest {
 bool stacks_init(size_t default_stack);
 
 // Returns a G (zeroed but for its block fields, TCB built) or nullptr with
-// *err = EAGAIN (no memory / address space) or EINVAL (a user stack too
-// small for the TCB and TLS).
+// NPTL's error for the same sizes: EINVAL (sizes that overflow, or a stack
+// too small for its guard, TLS and TCB) or EAGAIN (no memory or address
+// space: the kernel refused the mapping, as it refuses NPTL's).
 G* g_alloc(const StackRequest& req, int* err);
 // A stack and TCB for a g0 (M0's scheduler context, which cannot use the
 // main thread's), with `size` bytes of stack below its static TLS. Returns
 // the TCB and sets *stack_top, or nullptr.
 void* g0_alloc(G* g0, size_t size, char** stack_top);
-// Releases an exited G's block (runs on another context than g's own).
+// Releases an exited G's block (runs on another context than g's own):
+// kept warm in p's cache, or, with no P, trimmed.
 void g_free(G* g, P* p);
 
 }  // namespace weft

@@ -8,9 +8,9 @@
 
 namespace weft {
 
-// Runs the destructors of the current thread's non-NULL key values (up to
-// PTHREAD_DESTRUCTOR_ITERATIONS rounds) and frees glibc's second-level
-// key blocks.
+// Runs the destructors of the current thread's non-NULL key values, weft's
+// internal ones included (up to PTHREAD_DESTRUCTOR_ITERATIONS rounds), and
+// frees glibc's second-level key blocks.
 void run_key_destructors();
 
 }  // namespace weft

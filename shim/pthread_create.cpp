@@ -30,30 +30,37 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
     pthread_attr_getinheritsched(attr, &inherit);
     pthread_attr_getschedpolicy(attr, &policy);
     pthread_attr_getschedparam(attr, &param);
-    if (inherit == PTHREAD_EXPLICIT_SCHED && validate_sched(policy, &param)) return EINVAL;
-    // Without setstack, glibc computes NULL - stacksize: a kernel address.
+    // getstack gives (top - size, size) with the size as set, 0 if never
+    // set: the top is not NULL only after setstack (or setstackaddr). The
+    // address alone cannot tell: without setstack it is NULL - size, which
+    // for a size near SIZE_MAX is a low user address.
     void* addr;
-    size_t size;
-    pthread_attr_getstack(attr, &addr, &size);
-    if (addr && uintptr_t(addr) < (uintptr_t{1} << 47)) {
-      req.user_stack = addr;
-      req.user_size = size;
+    size_t raw_size;
+    pthread_attr_getstack(attr, &addr, &raw_size);
+    char* top = static_cast<char*>(addr) + raw_size;
+    pthread_attr_getstacksize(attr, &req.stack_size);  // the default if not set
+    if (top) {
+      req.user_size = req.stack_size;
+      req.user_stack = top - req.user_size;
     } else {
-      pthread_attr_getstacksize(attr, &req.stack_size);
       pthread_attr_getguardsize(attr, &req.guard_size);
     }
     pthread_attr_getdetachstate(attr, &detach);
   }
-  // An attribute's CPU set, if it restricts anything; one that does not fit
-  // cpu_set_t or names no usable CPU fails as the kernel would fail it.
-  cpu_set_t cpus;
-  if (pthread_attr_getaffinity_np(attr, sizeof cpus, &cpus) != 0) return EINVAL;
-  bool restricted = false;
-  for (size_t i = 0; i < CPU_SETSIZE / __NCPUBITS; i++) restricted |= ~cpus.__bits[i] != 0;
   int err;
   G* g = g_alloc(req, &err);
   if (!g) return err;
-  if (restricted && (err = set_thread_affinity(g, sizeof cpus, &cpus)) != 0) {
+  // In NPTL's order (create_thread), after the stack: the attribute's CPU
+  // set, if it restricts anything (one that does not fit cpu_set_t or names
+  // no usable CPU fails as the kernel would fail it), then the scheduling
+  // parameters.
+  cpu_set_t cpus;
+  err = pthread_attr_getaffinity_np(attr, sizeof cpus, &cpus) != 0 ? EINVAL : 0;
+  bool restricted = false;
+  for (size_t i = 0; !err && i < CPU_SETSIZE / __NCPUBITS; i++) restricted |= ~cpus.__bits[i] != 0;
+  if (!err && restricted) err = set_thread_affinity(g, sizeof cpus, &cpus);
+  if (!err && inherit == PTHREAD_EXPLICIT_SCHED) err = validate_sched(policy, &param);
+  if (err) {
     g_free(g, nullptr);
     return err;
   }

@@ -13,7 +13,7 @@ WEFT_EXPORT int pthread_detach(pthread_t t) {
   if (!runtime_active() || !g) return real<int (*)(pthread_t)>("pthread_detach")(t);
   uint32_t life = kJoinable;
   if (g->life.compare_exchange_strong(life, kDetached, std::memory_order_acq_rel)) return 0;
-  if (life == kDetached) return EINVAL;
+  if (life == kDetached || life == kDetachedExited) return EINVAL;
   if (life == kReaped) return ESRCH;
   // Exited but not joined: detaching frees it (as NPTL), unless a joiner
   // is collecting it right now.

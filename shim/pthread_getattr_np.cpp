@@ -21,8 +21,9 @@ WEFT_EXPORT int pthread_getattr_np(pthread_t t, pthread_attr_t* attr) {
   pthread_attr_setstack(attr, g->map_base + g->guard, g->map_size - g->guard);
   pthread_attr_setguardsize(attr, g->guard);
   uint32_t life = g->life.load(std::memory_order_acquire);
-  pthread_attr_setdetachstate(attr, life == kDetached ? PTHREAD_CREATE_DETACHED
-                                                      : PTHREAD_CREATE_JOINABLE);
+  pthread_attr_setdetachstate(attr, life == kDetached || life == kDetachedExited
+                                        ? PTHREAD_CREATE_DETACHED
+                                        : PTHREAD_CREATE_JOINABLE);
   if (g->affinity)
     pthread_attr_setaffinity_np(attr, kAffinityBytes, reinterpret_cast<cpu_set_t*>(g->affinity));
   return 0;

@@ -2,8 +2,8 @@
 // clockjoin_np and C11 thrd_join, with NPTL's results:
 // ESRCH for a thread already joined (while its stack is cached: as under
 // NPTL, a handle is undefined once its thread is joined, and its memory may
-// be gone), EINVAL for a detached one or a second joiner, EDEADLK for
-// self-join, EBUSY (try), ETIMEDOUT; a negative tv_sec times out at once; an
+// be gone), EINVAL for a detached one (running, or exited while its stack
+// is cached) or a second joiner, EDEADLK for self-join, EBUSY (try), ETIMEDOUT; a negative tv_sec times out at once; an
 // invalid tv_nsec waits as glibc's loop does.
 #include <errno.h>
 #include <pthread.h>
@@ -27,7 +27,7 @@ int join(pthread_t t, void** ret, clockid_t clock, const timespec* abstime, bool
   if (!block && __atomic_load_n(&target->exit_word, __ATOMIC_ACQUIRE) == 0) return EBUSY;
   uint32_t life = target->life.load(std::memory_order_acquire);
   if (life == kReaped) return ESRCH;
-  if (life == kDetached) return EINVAL;
+  if (life == kDetached || life == kDetachedExited) return EINVAL;
   G* self = current_g();
   if (target == self) return EDEADLK;
   G* expected = nullptr;

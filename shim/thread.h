@@ -3,9 +3,12 @@
 // pthread_t is the TCB address, as in NPTL, so THREAD_SELF, pthread_self()
 // and glibc's own code agree on thread identity; the G is found from the TCB
 // (core/self.h). G::life is the join state machine:
-//   kJoinable --detach--> kDetached --exit--> freed
+//   kJoinable --detach--> kDetached --exit--> kDetachedExited (block freed)
 //   kJoinable --exit--> kExited --join/detach--> kReaped (block freed)
 // Transitions are CASes, so exit racing with detach or join frees once.
+// A freed block stays readable while it is cached warm (core/stack.h), as
+// NPTL's cached stacks: a late join or detach reads the final state and
+// answers as NPTL does (ESRCH once joined, EINVAL once detached).
 #pragma once
 #include <pthread.h>
 
@@ -14,7 +17,13 @@
 
 namespace weft {
 
-enum Life : uint32_t { kJoinable = 0, kDetached = 1, kExited = 2, kReaped = 3 };
+enum Life : uint32_t {
+  kJoinable = 0,
+  kDetached = 1,
+  kExited = 2,
+  kReaped = 3,
+  kDetachedExited = 4,
+};
 
 // True once weft runs (not before start-up, not after a native fallback).
 bool runtime_active();

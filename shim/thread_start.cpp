@@ -32,8 +32,10 @@ void fin_exited(G* prev, void*) {
     futex_wake(&prev->exit_word, 1 << 30, false);
     return;
   }
-  // Detached: nobody will join; free at once.
-  prev->life.store(kReaped, std::memory_order_relaxed);
+  // Detached: nobody will join; free at once. A late join or tryjoin still
+  // reads a detached thread that has exited (EINVAL, as NPTL).
+  __atomic_store_n(&prev->exit_word, 1, __ATOMIC_RELAXED);
+  prev->life.store(kDetachedExited, std::memory_order_release);
   if (!prev->is_main) g_free(prev, prev->m->p);
 }
 
@@ -49,6 +51,13 @@ void thread_reap(G* g) {
 
 [[noreturn]] void thread_finish(G* g, void* result) {
   g->result = result;
+  // A detached thread is reaped on the switch path (fin_exited), where the
+  // allocator's locks must not be taken: count it here, on the G, and
+  // before the key destructors: the purge this may start is an allocator
+  // call that would bring back the thread state the allocator's destructor
+  // just freed, with nothing left to free it again (jemalloc then keeps it
+  // listed while the G's TLS is reused).
+  if (g->life.load(std::memory_order_acquire) == kDetached) note_thread_reaped();
   if (__call_tls_dtors) __call_tls_dtors();
   run_key_destructors();
   release_robust_mutexes();
@@ -56,9 +65,6 @@ void thread_reap(G* g) {
   free(g->affinity);
   g->affinity = nullptr;
   if (!g->is_main) tcb_unlink(g->tcb);
-  // A detached thread is reaped on the switch path (fin_exited), where the
-  // allocator's locks must not be taken: count it here, on the G.
-  if (g->life.load(std::memory_order_acquire) == kDetached) note_thread_reaped();
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
   // A thread on a stack of its caller's gives back its TLS itself, as
   // NPTL's detached ones do: that takes the allocator's locks, which the
