@@ -8,7 +8,7 @@
 //   previous sample is retaken and handed on (core/handoff.cpp) if anything
 //   could use it: queued Gs or timers, or nobody idle or spinning to run
 //   the global queue; any such P is retaken after 10 ms (Go's retake).
-// - A P whose M made no scheduling progress since the previous sample while
+// - A P whose M made no scheduling progress for kStuckNs (1 ms) while
 //   work waits for it (queued Gs, due timers, or a global queue that no idle
 //   P can take) is stuck if its kernel thread sleeps in the kernel
 //   (/proc/self/task/TID/stat says S or D): an inline system call in the
@@ -26,7 +26,7 @@
 // - If Gs wait on descriptors and nobody polled for 10 ms, it polls.
 // Reaction time: a blocked system call loses its P after one to two
 // monitor periods (40 us when the monitor is busy, up to 20 ms when it has
-// backed off); a stuck M is noticed in the same time plus the /proc read.
+// backed off); a stuck M is noticed after 1 ms plus up to a period.
 // The monitor never allocates and never blocks on a lock a G may hold: new
 // Ms come from the spawner.
 #include "core/monitor.h"
@@ -47,9 +47,14 @@ constexpr int64_t kMaxDelayNs = 10 * 1000 * 1000;
 constexpr int kIdleRoundsBeforeBackoff = 50;
 constexpr int64_t kRetakeAnywayNs = 10 * 1000 * 1000;
 constexpr int64_t kNetpollEveryNs = 10 * 1000 * 1000;
+// An M asleep in the kernel for less than this may be waiting for one of
+// weft's own short locks or the kernel's (mmap_lock under a storm of thread
+// creations): not worth a spare P, which would itself soon wait the same.
+constexpr int64_t kStuckNs = 1000 * 1000;
 
 struct Sample {
   uint32_t schedtick = 0;
+  int64_t progress_at = 0;  // when schedtick was last seen to change
   uint32_t syscalltick = 0;
   int64_t syscall_since = 0;
   bool lent = false;  // a spare was lent for the current stall
@@ -116,6 +121,7 @@ bool check_running(P* p, Sample& s, int64_t now) {
   uint32_t t = p->schedtick.load(std::memory_order_relaxed);
   if (t != s.schedtick) {
     s.schedtick = t;
+    s.progress_at = now;
     s.lent = false;
     return false;
   }
@@ -130,7 +136,7 @@ bool check_running(P* p, Sample& s, int64_t now) {
     acted = true;
   }
   M* m = p->m;
-  if (s.lent || !m || !sleeping_in_kernel(m->ktid)) return acted;
+  if (s.lent || now - s.progress_at < kStuckNs || !m || !sleeping_in_kernel(m->ktid)) return acted;
   runq_drain_to_global(p);
   lend_spare();
   s.lent = true;
