@@ -17,8 +17,8 @@
 //   to the global queue (the thieves' side of the run-queue protocol: the
 //   stuck M keeps its P and finds it as it left it, minus those Gs), fires
 //   its due timers, and lends a spare P (core/mthreads.cpp) so the work
-//   runs on another M. One spare per stall: a new stall needs new progress
-//   first. A kernel thread that is running is not stuck: a G that computes
+//   runs on another M. One spare at a time per stall, lent again once it
+//   went back for want of work. A kernel thread that is running is not stuck: a G that computes
 //   without yielding is for preemption to handle.
 // - Due timers of a P whose M made no progress since the previous sample
 //   (it runs a G that does not yield) fire here; their Gs go to the global
@@ -57,7 +57,7 @@ struct Sample {
   int64_t progress_at = 0;  // when schedtick was last seen to change
   uint32_t syscalltick = 0;
   int64_t syscall_since = 0;
-  bool lent = false;  // a spare was lent for the current stall
+  P* lent = nullptr;  // the spare lent for the current stall
 };
 Sample samples[kMaxAllP];
 
@@ -85,7 +85,7 @@ bool sleeping_in_kernel(int tid) {
   return close[2] == 'S' || close[2] == 'D';
 }
 
-void lend_spare() {
+P* lend_spare() {
   P* p;
   {
     SpinLockGuard l(sched.lock);
@@ -97,9 +97,10 @@ void lend_spare() {
       warned = true;
       warn("too many threads stuck in the kernel where weft cannot see them; the others wait");
     }
-    return;
+    return nullptr;
   }
   startm(p, false);
+  return p;
 }
 
 bool check_syscall(P* p, Sample& s, int64_t now) {
@@ -122,7 +123,7 @@ bool check_running(P* p, Sample& s, int64_t now) {
   if (t != s.schedtick) {
     s.schedtick = t;
     s.progress_at = now;
-    s.lent = false;
+    s.lent = nullptr;
     return false;
   }
   bool timers_due = p->timer_next.load(std::memory_order_relaxed) <= now;
@@ -136,10 +137,16 @@ bool check_running(P* p, Sample& s, int64_t now) {
     acted = true;
   }
   M* m = p->m;
-  if (s.lent || now - s.progress_at < kStuckNs || !m || !sleeping_in_kernel(m->ktid)) return acted;
+  if (now - s.progress_at < kStuckNs || !m || !sleeping_in_kernel(m->ktid)) return acted;
+  // The stuck M may wake, queue more work and sleep again without ever
+  // switching: drain at every sample, lend again once the spare is back.
   runq_drain_to_global(p);
-  lend_spare();
-  s.lent = true;
+  if (s.lent && s.lent->status.load(std::memory_order_relaxed) != kPSpareIdle) return true;
+  if (sched.npidle.load(std::memory_order_relaxed) == 0 &&
+      sched.nmspinning.load(std::memory_order_relaxed) == 0)
+    s.lent = lend_spare();
+  else
+    wakep();
   return true;
 }
 
@@ -156,7 +163,7 @@ void* monitor_main(void*) {
       switch (p->status.load(std::memory_order_acquire)) {
         case kPSyscall: acted |= check_syscall(p, samples[i], now); break;
         case kPRunning: acted |= check_running(p, samples[i], now); break;
-        default: samples[i].lent = false; break;
+        default: samples[i].lent = nullptr; break;
       }
     }
     if (netpoll_has_waiters() && now - netpoll_last_poll_ns() >= kNetpollEveryNs)
