@@ -8,6 +8,7 @@
 
 #include "core/blocking.h"
 #include "core/context.h"
+#include "core/netpoll.h"
 #include "core/signal.h"
 #include "core/real.h"
 #include "core/sys.h"
@@ -411,6 +412,18 @@ void stopm(M* m, int64_t deadline_ns) {
   m->nextp = nullptr;
 }
 
+// Temporary netpoll integration (until the scheduler's own): an M that
+// would sleep while Gs wait for descriptors blocks in the netpoller instead,
+// one M at a time. Returns whether it polled.
+std::atomic<bool> netpoll_blocked{false};
+bool poll_instead_of_sleeping(int64_t until_ns) {
+  if (!netpoll_has_waiters() || netpoll_blocked.exchange(true, std::memory_order_acq_rel))
+    return false;
+  netpoll_poll(until_ns);
+  netpoll_blocked.store(false, std::memory_order_release);
+  return true;
+}
+
 // Blocking search, on g0: returns a G to run with m holding a P.
 G* find_runnable(M* m) {
   // A timer came due but every P was busy: their Ms run it when they next
@@ -425,8 +438,8 @@ G* find_runnable(M* m) {
         if (t < earliest) earliest = t;
       }
       if (earliest < not_before) earliest = not_before;
-      stopm(m, earliest);
-      if (!m->p) {  // timed out: take an idle P to run the due timers
+      if (!poll_instead_of_sleeping(earliest)) stopm(m, earliest);
+      if (!m->p) {  // timed out (or polled): take an idle P to run what is due
         SpinLockGuard l(sched.lock);
         P* p = pidle_get_locked();
         if (!p) {
@@ -437,6 +450,7 @@ G* find_runnable(M* m) {
       }
     }
     run_all_timers(m);
+    if (netpoll_has_waiters()) netpoll_poll(0);
     if (G* g = find_runnable_fast(m, true)) {
       stop_spinning(m);
       return g;
