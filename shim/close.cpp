@@ -50,43 +50,53 @@ long close_range_sparing_own(unsigned first, unsigned last) {
   return close_range_raw(lo, last, 0);
 }
 
-bool is_open(int fd) { return sys::call6(SYS_fcntl, fd, F_GETFD) >= 0; }
-
 }  // namespace
+
+namespace weft::io {
+
+long close_fd(int fd) {
+  if (netpoll_owns_fd(fd)) return -EBADF;
+  netpoll_fd_closing(fd);
+  BlockingSyscallScope blocking;  // a no-op for non-G callers
+  return sys::call6(SYS_close, fd);
+}
+
+long dup_over(long nr, int oldfd, int newfd, int flags) {
+  if (oldfd != newfd && sys::call6(SYS_fcntl, oldfd, F_GETFD) >= 0) netpoll_fd_closing(newfd);
+  return nr == SYS_dup2 ? sys::call6(SYS_dup2, oldfd, newfd) : sys::call6(SYS_dup3, oldfd, newfd, flags);
+}
+
+long close_fd_range(unsigned first, unsigned last, int flags) {
+  if (first > last || flags != 0) return close_range_raw(first, last, flags);
+  return close_range_sparing_own(first, last);
+}
+
+}  // namespace weft::io
 
 WEFT_EXPORT int close(int fd) {
   static decltype(&close) real_close;
+  if (io::parkable()) {
+    io::cancel_point();
+    return int(io::result(io::close_fd(fd)));
+  }
   if (netpoll_owns_fd(fd)) {
     errno = EBADF;
     return -1;
   }
-  if (!io::parkable()) {
-    netpoll_fd_closing(fd);
-    return sync::real_cached(&real_close, "close")(fd);
-  }
-  io::cancel_point();
   netpoll_fd_closing(fd);
-  BlockingSyscallScope blocking;
-  return int(io::result(sys::call6(SYS_close, fd)));
+  return sync::real_cached(&real_close, "close")(fd);
 }
 
 WEFT_EXPORT int close_range(unsigned first, unsigned last, int flags) {
-  if (first > last || flags != 0) return int(io::result(close_range_raw(first, last, flags)));
-  return int(io::result(close_range_sparing_own(first, last)));
+  return int(io::result(io::close_fd_range(first, last, flags)));
 }
 
-WEFT_EXPORT void closefrom(int lowfd) {
-  close_range_sparing_own(lowfd < 0 ? 0u : unsigned(lowfd), ~0u);
-}
+WEFT_EXPORT void closefrom(int lowfd) { io::close_fd_range(lowfd < 0 ? 0u : unsigned(lowfd), ~0u, 0); }
 
 WEFT_EXPORT int dup2(int oldfd, int newfd) {
-  static decltype(&dup2) real_dup2;
-  if (oldfd != newfd && is_open(oldfd)) netpoll_fd_closing(newfd);
-  return sync::real_cached(&real_dup2, "dup2")(oldfd, newfd);
+  return int(io::result(io::dup_over(SYS_dup2, oldfd, newfd, 0)));
 }
 
 WEFT_EXPORT int dup3(int oldfd, int newfd, int flags) {
-  static decltype(&dup3) real_dup3;
-  if (oldfd != newfd && is_open(oldfd)) netpoll_fd_closing(newfd);
-  return sync::real_cached(&real_dup3, "dup3")(oldfd, newfd, flags);
+  return int(io::result(io::dup_over(SYS_dup3, oldfd, newfd, flags)));
 }

@@ -137,4 +137,27 @@ inline long rw(int fd, const iovec* iov, int n, long off, int flags, uint32_t mo
   return rw_slow(fd, iov, n, off, flags, mode, cancellable, r);
 }
 
+// The socket families (shim/recv.cpp, shim/send.cpp, shim/accept.cpp,
+// shim/connect.cpp), for their exported functions and syscall(); G only.
+long recv_from(int fd, void* buf, size_t len, int flags, sockaddr* addr, socklen_t* addrlen,
+               bool cancellable);
+long recv_msg(int fd, msghdr* msg, int flags, bool cancellable);
+long recv_mmsg(int fd, mmsghdr* vec, unsigned vlen, int flags, timespec* timeout,
+               bool cancellable);
+long send_to(int fd, const void* buf, size_t len, int flags, const sockaddr* dest,
+             socklen_t destlen, bool cancellable);
+long send_msg(int fd, const msghdr* msg, int flags, bool cancellable);
+long send_mmsg(int fd, mmsghdr* vec, unsigned vlen, int flags, bool cancellable);
+long accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags, bool cancellable);
+long connect(int fd, const sockaddr* addr, socklen_t len);
+
+// shim/close.cpp, for its exported functions and syscall(); any caller.
+long close_fd(int fd);
+long dup_over(long nr, int oldfd, int newfd, int flags);  // SYS_dup2 / SYS_dup3
+long close_fd_range(unsigned first, unsigned last, int flags);
+
+// syscall(2)'s I/O numbers (shim/syscall_io.cpp): true if n is one, with
+// its raw result in *r.
+bool syscall_io(long n, const long a[6], long* r);
+
 }  // namespace weft::io
