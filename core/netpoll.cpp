@@ -15,6 +15,9 @@
 //               wake-up" below);
 //   registered  whether (file, fd) was added to the epoll set by us;
 //   unpollable  epoll refused the file (EPERM: regular file, directory...);
+//               also read without the lock by the I/O wrappers' fast path
+//               (netpoll_fd_known_unpollable: a stale answer costs one
+//               extra attempt or one hand-off, never a wrong result);
 //   two FIFO lists of Waiters (read, write).
 // A Waiter lives on the waiting G's stack: {G, wait seq, Record, lists it is
 // on, closed}. A Waiter is on a list only while its G is inside
@@ -194,7 +197,7 @@ int arm_locked(Record* r, int fd) {
     return 0;
   }
   if (rc == -EBADF) return EBADF;
-  r->unpollable = true;  // EPERM, or out of watches (ENOSPC/ENOMEM)
+  __atomic_store_n(&r->unpollable, true, __ATOMIC_RELAXED);  // EPERM, ENOSPC...
   return EPERM;
 }
 
@@ -386,7 +389,7 @@ void netpoll_fd_closing(int fd) {
     if (sys::call6(SYS_getpid) != owner_pid) return;
     r->gen++;
     r->ready = 0;
-    r->unpollable = false;
+    __atomic_store_n(&r->unpollable, false, __ATOMIC_RELAXED);
     if (r->registered) ctl(EPOLL_CTL_DEL, fd, 0, 0);
     r->registered = false;
     for (int i = 0; i < kModes; i++) wake_list_locked(r, i, true, &woken);
@@ -404,6 +407,27 @@ void netpoll_fd_range_closing(unsigned first, unsigned last) {
     netpoll_fd_closing(int(fd));
     fd++;
   }
+}
+
+bool netpoll_fd_pollable(int fd) {
+  Record* r = record(fd, true);
+  if (!r || !init()) return false;
+  SpinLockGuard l(r->lock);
+  if (r->unpollable || r->registered) return !r->unpollable;
+  // Registered with no mode armed: it reports nothing until a waiter arms it.
+  long rc = ctl(EPOLL_CTL_ADD, fd, EPOLLONESHOT, uint64_t(uint32_t(fd)) | uint64_t(r->gen) << 32);
+  if (rc == 0 || rc == -EEXIST) {
+    r->registered = true;
+    return true;
+  }
+  if (rc == -EBADF) return true;  // the call itself reports it
+  __atomic_store_n(&r->unpollable, true, __ATOMIC_RELAXED);
+  return false;
+}
+
+bool netpoll_fd_known_unpollable(int fd) {
+  Record* r = record(fd, false);
+  return r && __atomic_load_n(&r->unpollable, __ATOMIC_RELAXED);
 }
 
 bool netpoll_owns_fd(int fd) {

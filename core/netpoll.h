@@ -50,6 +50,14 @@ bool netpoll_owns_fd(int fd);
 // Stores them in fds[] and returns how many (0 before first use).
 int netpoll_owned_fds(int fds[2]);
 
+// Whether epoll can watch fd's file (false: a regular file, a directory,
+// /dev/null...). Asks the kernel once, then remembers the answer until the
+// fd is closed through weft (netpoll_fd_closing).
+bool netpoll_fd_pollable(int fd);
+// The remembered answer only, without a lock or a system call: true if fd
+// is known not to be pollable.
+bool netpoll_fd_known_unpollable(int fd);
+
 // ---- the scheduler's side ----------------------------------------------
 
 // True while any G is parked in netpoll_wait*.

@@ -414,13 +414,16 @@ void stopm(M* m, int64_t deadline_ns) {
 
 // Temporary netpoll integration (until the scheduler's own): an M that
 // would sleep while Gs wait for descriptors blocks in the netpoller instead,
-// one M at a time. Returns whether it polled.
-std::atomic<bool> netpoll_blocked{false};
+// one M at a time. Returns whether it polled. The flag holds the pid of the
+// process whose M blocks: a fork child inherits the parent's, stale.
+std::atomic<int> netpoll_blocker{0};
 bool poll_instead_of_sleeping(int64_t until_ns) {
-  if (!netpoll_has_waiters() || netpoll_blocked.exchange(true, std::memory_order_acq_rel))
-    return false;
+  if (!netpoll_has_waiters()) return false;
+  int self = int(sys::call6(SYS_getpid));
+  int cur = netpoll_blocker.load(std::memory_order_acquire);
+  if (cur == self || !netpoll_blocker.compare_exchange_strong(cur, self)) return false;
   netpoll_poll(until_ns);
-  netpoll_blocked.store(false, std::memory_order_release);
+  netpoll_blocker.store(0, std::memory_order_release);
   return true;
 }
 

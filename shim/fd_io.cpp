@@ -105,6 +105,8 @@ bool is_stream_socket(int fd) {
 }  // namespace
 
 long Waiting::after_eagain() {
+  // A regular file ignores O_NONBLOCK and cannot be polled: the plain call.
+  if (netpoll_fd_known_unpollable(fd)) return kPlain;
   if (!checked) {
     checked = true;
     long fl = sys::call6(SYS_fcntl, fd, F_GETFL);
@@ -133,6 +135,7 @@ long Waiting::after_eagain() {
 }
 
 long Waiting::until_ready() {
+  if (!netpoll_fd_pollable(fd)) return 0;  // always ready
   for (;;) {
     if (ready_now(fd, mode)) return 0;
     long s = after_eagain();

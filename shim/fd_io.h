@@ -131,6 +131,10 @@ inline size_t iov_total(const iovec* iov, int n) {
 // or a write that wrote everything returns at once.
 inline long rw(int fd, const iovec* iov, int n, long off, int flags, uint32_t mode,
                bool cancellable) {
+  // A write to a file epoll cannot watch (a regular file) would only be
+  // refused RWF_NOWAIT: make it at once (rw_slow with no attempt).
+  if (mode == kPollWrite && !(flags & RWF_NOWAIT) && netpoll_fd_known_unpollable(fd))
+    return rw_slow(fd, iov, n, off, flags, mode, cancellable, -EOPNOTSUPP);
   long nr = mode == kPollRead ? SYS_preadv2 : SYS_pwritev2;
   long r = sys::call6(nr, fd, (long)iov, n, off, 0, flags | RWF_NOWAIT);
   if (r >= 0 && (mode == kPollRead || size_t(r) == iov_total(iov, n))) return r;

@@ -17,13 +17,20 @@ using namespace weft;
 
 namespace {
 
-long sendto_call(io::Op* op, const iovec* iov, int, bool nowait, bool) {
+// A send that already transferred bytes ends with their count if the
+// connection breaks, without SIGPIPE (the kernel signals only a send that
+// sent nothing): so the continuing calls pass MSG_NOSIGNAL.
+int call_flags(const io::Op* op, bool nowait, bool first) {
+  return op->flags | (nowait ? MSG_DONTWAIT : 0) | (first ? 0 : MSG_NOSIGNAL);
+}
+
+long sendto_call(io::Op* op, const iovec* iov, int, bool nowait, bool first) {
   return sys::call6(SYS_sendto, op->fd, (long)iov->iov_base, (long)iov->iov_len,
-                    op->flags | (nowait ? MSG_DONTWAIT : 0), (long)op->dest, op->destlen);
+                    call_flags(op, nowait, first), (long)op->dest, op->destlen);
 }
 
 long sendmsg_call(io::Op* op, const iovec* iov, int n, bool nowait, bool first) {
-  int flags = op->flags | (nowait ? MSG_DONTWAIT : 0);
+  int flags = call_flags(op, nowait, first);
   if (first && iov == op->msg->msg_iov) return sys::call6(SYS_sendmsg, op->fd, (long)op->msg, flags);
   msghdr rest{};
   rest.msg_name = op->msg->msg_name;
