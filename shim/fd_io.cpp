@@ -121,16 +121,12 @@ long Waiting::after_eagain() {
       deadline_ns = sys::now_ns() + int64_t(tv.tv_sec) * 1000000000 + tv.tv_usec * 1000;
     }
   }
-  for (;;) {
-    switch (int e = netpoll_wait(fd, mode, deadline_ns)) {
-      case 0: return 0;
-      case EPERM: return kPlain;
-      case ETIMEDOUT: return -EAGAIN;  // SO_RCVTIMEO / SO_SNDTIMEO
-      case EINTR:
-        if (restarts(*this)) return 0;
-        return -EINTR;
-      default: return -e;
-    }
+  switch (int e = netpoll_wait(fd, mode, deadline_ns)) {
+    case 0: return 0;
+    case EPERM: return kPlain;
+    case ETIMEDOUT: return -EAGAIN;  // SO_RCVTIMEO / SO_SNDTIMEO
+    case EINTR: return restarts(*this) ? 0 : -EINTR;
+    default: return -e;
   }
 }
 
