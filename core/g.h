@@ -100,6 +100,9 @@ struct G {
 
   // Signals sent to this G and not yet raised on its M (bit sig-1).
   std::atomic<uint64_t> pending_signals{0};
+  // The bits raised at its last resume (written by the G itself): an
+  // interrupted I/O call restarts only if every one has SA_RESTART.
+  uint64_t raised_signals = 0;
 
   // Per-P stack cache link when free.
   G* free_next = nullptr;

@@ -293,17 +293,21 @@ int64_t run_all_timers() {
 }
 
 // One M at a time waits in the netpoller instead of sleeping, while Gs
-// wait for descriptors (Go's findrunnable). Returns false when the M is to
-// exit (stopm).
-std::atomic<bool> netpoll_blocked{false};
+// wait for descriptors (Go's findrunnable). The flag holds the pid of the
+// process whose M waits there: a fork child inherits the parent's, stale.
+// Returns false when the M is to exit (stopm).
+std::atomic<int> netpoll_blocker{0};
 
 bool wait_idle(M* m, int64_t deadline_ns) {
-  if (netpoll_has_waiters() && !netpoll_blocked.load(std::memory_order_relaxed) &&
-      !netpoll_blocked.exchange(true, std::memory_order_acquire)) {
-    // Gs it readies go to the global queue (no P here) and wake an M.
-    netpoll_poll(deadline_ns);
-    netpoll_blocked.store(false, std::memory_order_release);
-    return true;
+  if (netpoll_has_waiters()) {
+    int self = int(sys::call6(SYS_getpid));
+    int cur = netpoll_blocker.load(std::memory_order_relaxed);
+    if (cur != self && netpoll_blocker.compare_exchange_strong(cur, self, std::memory_order_acquire)) {
+      // Gs it readies go to the global queue (no P here) and wake an M.
+      netpoll_poll(deadline_ns);
+      netpoll_blocker.store(0, std::memory_order_release);
+      return true;
+    }
   }
   return stopm(m, deadline_ns) != StopResult::kExit;
 }

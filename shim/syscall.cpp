@@ -18,7 +18,9 @@
 // waiters it would have moved (they see a spurious wake-up and wait again,
 // which futex users must already handle). Shared ones sleep in the kernel,
 // so they pass through like every other futex op.
-// SYS_sched_yield yields the G. Every other call passes through unchanged;
+// SYS_sched_yield yields the G. The fd I/O numbers (read, write, recv*,
+// send*, accept*, connect, close, dup2/dup3, close_range...) go the way of
+// their wrappers (shim/syscall_io.cpp). Every other call passes through unchanged;
 // one that may block runs as a blocking system call (the G's P goes to
 // another M meanwhile).
 #include <errno.h>
@@ -34,6 +36,7 @@
 #include "core/g.h"
 #include "core/sleep.h"
 #include "core/sys.h"
+#include "shim/fd_io.h"
 #include "shim/sync_common.h"
 
 namespace weft {
@@ -196,7 +199,12 @@ WEFT_EXPORT long syscall(long n, ...) {
   va_end(ap);
   long r;
   bool handled = false;
-  if (n == SYS_futex) r = weft::futex_call(a1, a2, a3, a4, a5, a6, &handled);
+  if (n == SYS_futex) {
+    r = weft::futex_call(a1, a2, a3, a4, a5, a6, &handled);
+  } else {
+    const long args[6] = {a1, a2, a3, a4, a5, a6};
+    handled = weft::io::syscall_io(n, args, &r);
+  }
   if (!handled) {
     if (n == SYS_sched_yield) {
       weft::yield();
