@@ -32,6 +32,9 @@
 
 #include "sync_common.h"
 
+/* The watchdog of every io_* program: each runs in a few seconds natively. */
+#define IO_WATCHDOG_S 60
+
 /* Ends the process with SIGALRM (default action) after `seconds`. */
 static inline void io_watchdog(unsigned seconds) {
   signal(SIGALRM, SIG_DFL);

@@ -90,7 +90,7 @@ static void all_handlers_blocked(void) {
 }
 
 int main(void) {
-  io_watchdog(120);
+  io_watchdog(IO_WATCHDOG_S);
   conns = sync_scaled(CONNS, NATIVE_CONNS);
   io_raise_nofile(2 * conns + 64);
   listen_fd = io_tcp_listen(4096, &port);

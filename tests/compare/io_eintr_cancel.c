@@ -478,7 +478,7 @@ static void cancel_case(const struct cancel_case* c) {
 }
 
 int main(void) {
-  io_watchdog(60);
+  io_watchdog(IO_WATCHDOG_S);
   setvbuf(stdout, NULL, _IOLBF, 0);
   for (int restart = 0; restart < 2; ++restart)
     for (int op = OP_READ; op <= OP_ACCEPT; ++op) eintr_case((enum op)op, restart);

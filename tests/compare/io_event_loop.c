@@ -146,7 +146,7 @@ static void* client_main(void* arg) {
 }
 
 int main(void) {
-  io_watchdog(120);
+  io_watchdog(IO_WATCHDOG_S);
   io_raise_nofile(2 * CLIENTS + 2 * WORKERS + 64);
   int lfd = io_tcp_listen(1024, &port);
   for (int k = 0; k < WORKERS; ++k) {

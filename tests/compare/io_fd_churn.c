@@ -168,7 +168,7 @@ static void close_while_parked(int replace) {
 }
 
 int main(void) {
-  io_watchdog(120);
+  io_watchdog(IO_WATCHDOG_S);
   for (long i = 0; i < CHANNELS; ++i) {
     struct channel* c = &chans[i];
     c->id = i;

@@ -63,7 +63,7 @@ static int temp_file(char* path) {
 }
 
 int main(void) {
-  io_watchdog(120);
+  io_watchdog(IO_WATCHDOG_S);
   char src_path[] = "/tmp/weft-io-copy-src-XXXXXX", dst_path[] = "/tmp/weft-io-copy-dst-XXXXXX";
   src = temp_file(src_path);
   dst = temp_file(dst_path);

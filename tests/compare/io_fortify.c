@@ -78,7 +78,7 @@ static void* reader(void* arg) {
 }
 
 int main(void) {
-  io_watchdog(90);
+  io_watchdog(IO_WATCHDOG_S);
   io_raise_nofile(2 * READERS + 64);
   sem_init(&announced, 0, 0);
   pthread_t* t = calloc(READERS, sizeof *t);

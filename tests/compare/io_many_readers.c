@@ -119,7 +119,7 @@ static void part1(void) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "--two-readers") == 0) return two_readers();
-  io_watchdog(90);
+  io_watchdog(IO_WATCHDOG_S);
   setvbuf(stdout, NULL, _IOLBF, 0);
   part1();
 

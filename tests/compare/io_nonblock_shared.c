@@ -94,7 +94,7 @@ static void check_own_flags(const char* when) {
 
 int main(int argc, char** argv) {
   if (argc == 7 && strcmp(argv[1], "--child") == 0) return child(argv);
-  io_watchdog(60);
+  io_watchdog(IO_WATCHDOG_S);
   int report[2];
   SYNC_CHECK(pipe(in) == 0 && pipe(out) == 0 && pipe(report) == 0, "pipe: %s", strerror(errno));
 

@@ -131,7 +131,7 @@ static void nested(void) {
 }
 
 int main(int argc, char** argv) {
-  io_watchdog(90);
+  io_watchdog(IO_WATCHDOG_S);
   team();
   nested();
   fputs(results, stdout);

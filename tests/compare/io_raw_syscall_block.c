@@ -46,12 +46,19 @@ static void* worker(void* arg) {
 }
 
 int main(void) {
-  io_watchdog(60);
+  io_watchdog(IO_WATCHDOG_S);
   sem_init(&entering, 0, 0);
   for (int i = 0; i < READERS; ++i) {
     SYNC_CHECK(pipe2(pipes[i], O_CLOEXEC) == 0, "pipe2: %s", strerror(errno));
     read_fds[i] = pipes[i][0];
   }
+  /* The baseline is taken once the runtime has started whatever threads it
+   * starts with the first pthread_create. */
+  pthread_t warm_up;
+  sync_start(&warm_up, worker, NULL, 64 * 1024);
+  sync_join(warm_up);
+  io_sleep_ns(20 * 1000000LL);
+  atomic_store(&worker_runs, 0);
   int before = sync_kernel_tasks();
 
   pthread_t readers[READERS];

@@ -175,7 +175,7 @@ static void part_b(void) {
 }
 
 int main(void) {
-  io_watchdog(60);
+  io_watchdog(IO_WATCHDOG_S);
   setvbuf(stdout, NULL, _IOLBF, 0);
   part_a();
   part_b();
