@@ -7,7 +7,7 @@ CC       ?= gcc
 BUILD    := build
 PREFIX   ?= /usr/local
 
-DEPS_PKGS := g++ make libgtest-dev libbenchmark-dev libjemalloc-dev python3 pigz xz-utils zstd
+DEPS_PKGS := g++ make libgtest-dev libbenchmark-dev libjemalloc-dev python3 pigz xz-utils zstd libgomp1
 JEMALLOC_PIC := /usr/lib/x86_64-linux-gnu/libjemalloc_pic.a
 
 WARN      := -Wall -Wextra -Wno-unused-parameter
@@ -60,13 +60,22 @@ $(BUILD)/tests/unit_tests: $(UNIT_SRCS)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(TEST_CFLAGS) -o $@ $(UNIT_SRCS) -lgtest -lgtest_main -ldl
 
+# Per-program flags: io_fortify* is built as Debian builds packages and must
+# import the _FORTIFY_SOURCE entry points it tests; io_openmp* uses OpenMP.
+compare_flags = $(if $(filter io_fortify%,$(notdir $1)),-O2 -D_FORTIFY_SOURCE=2) \
+  $(if $(filter io_openmp%,$(notdir $1)),-fopenmp)
+compare_imports = $(if $(filter io_fortify%,$(notdir $1)),__read_chk __recv_chk __recvfrom_chk \
+  __poll_chk __ppoll_chk)
+
 $(BUILD)/tests/compare/%: tests/compare/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< -ldl -lm
+	$(CC) $(TEST_CFLAGS) $(call compare_flags,$@) -o $@ $< -ldl -lm
+	@for s in $(call compare_imports,$@); do nm -D $@ | grep -qw "U $$s" || \
+	  { echo "$@ does not import $$s" >&2; rm -f $@; exit 1; }; done
 
 $(BUILD)/tests/compare/%: tests/compare/%.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++20 $(TEST_CFLAGS) -o $@ $< -ldl -lm
+	$(CXX) -std=c++20 $(TEST_CFLAGS) $(call compare_flags,$@) -o $@ $< -ldl -lm
 
 $(BUILD)/tests/compare/lib/%.so: tests/compare/lib/%.c
 	@mkdir -p $(dir $@)

@@ -11,8 +11,9 @@
 # shows medians. million_threads prints JSON lines, also BENCH_REPS runs. A
 # Python step then prints one table: benchmark, WEFT_PROCS, NPTL, weft,
 # NPTL/weft (> 1: weft faster or smaller), the issue's goal, and whether it is
-# met. Goals come from the benchmarks themselves (a "goal>=Rx" label), except
-# million_threads', which are stated in the Python step.
+# met. Goals come from the benchmarks themselves (a "goal>=Rx" label: a
+# minimum NPTL/weft ratio; "goal<=+Nns": weft at most N ns slower per
+# operation), except million_threads', which are stated in the Python step.
 #
 # Bounds: every run is under `timeout` (BENCH_TIMEOUT, default 60 s; 15
 # times that for million_threads), and a mode whose run fails is not repeated,
@@ -53,11 +54,11 @@ manifest="$results/manifest.tsv"
 : >"$manifest"
 
 # WEFT_PROCS values per benchmark (issue acceptance lists): the yield
-# ping-pong compares one P with two threads pinned to one core; the others
-# that depend on the number of Ps run at 1 and 2.
+# ping-pong and the raw-syscall hand-off compare one P with two threads pinned
+# to one core; the others that depend on the number of Ps run at 1 and 2.
 weft_procs() {
   case $1 in
-    yield_pingpong | mutex_uncontended) echo 1 ;;
+    yield_pingpong | mutex_uncontended | io_syscall_handoff) echo 1 ;;
     create_join | condvar_pingpong | mutex_contended | oversleep) echo "1 2" ;;
     *) echo 2 ;;
   esac
@@ -236,11 +237,14 @@ for name in gb_names:
         if nb and nb["error"]: failed_runs.append(f"{name} native {bench}: {nb['error']}")
         metrics = list(ref["values"]) or ["time"]
         g = re.search(r"goal>=([0-9.]+)x", ref["label"])
+        # An absolute goal: weft at most N ns slower per operation than NPTL.
+        ga = re.search(r"goal<=\+([0-9.]+)ns", ref["label"])
         for i, metric in enumerate(metrics):
             label = bench + ("" if metric == "time" else f" {metric}")
             ntext, nv = cell(nb, metric)
             goal = float(g.group(1)) if (g and i == 0) else None
-            gtext = f">= {goal:g}x" if goal else ""
+            over = float(ga.group(1)) if (ga and i == 0) else None
+            gtext = f">= {goal:g}x" if goal else (f"<= +{over:g} ns" if over is not None else "")
             if not wefts:
                 add(label, "", ntext, "skipped", None, gtext)
             for m in sorted(wefts):
@@ -250,6 +254,8 @@ for name in gb_names:
                 wtext, wv = cell(wb, metric)
                 ratio = nv / wv if (nv and wv) else None
                 met = None if goal is None else (ratio is not None and ratio >= goal)
+                if over is not None:
+                    met = nv is not None and wv is not None and wv - nv <= over
                 add(label, m.removeprefix("weft"), ntext, wtext, ratio, gtext, met)
 
 # ---- million_threads -------------------------------------------------------

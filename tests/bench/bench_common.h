@@ -11,7 +11,8 @@
 // Metrics: a benchmark whose natural operation is not one loop iteration
 // reports it as a counter whose name ends in _ns or _us (bench.sh prefers
 // those to real_time). A label containing "goal>=Rx" states the goal
-// as a minimum NPTL/weft ratio of the primary metric.
+// as a minimum NPTL/weft ratio of the primary metric; "goal<=+Nns" as at most
+// N ns more per operation under weft than under NPTL.
 #pragma once
 
 #include <pthread.h>
