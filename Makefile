@@ -60,11 +60,12 @@ $(BUILD)/tests/unit_tests: $(UNIT_SRCS)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++20 $(TEST_CFLAGS) -o $@ $(UNIT_SRCS) -lgtest -lgtest_main -ldl
 
-# Per-program flags: io_fortify* is built as Debian builds packages and must
-# import the _FORTIFY_SOURCE entry points it tests; io_openmp* uses OpenMP.
+# Per-program flags: io_fortify* is built as Debian builds packages (and
+# io_fortify must import the _FORTIFY_SOURCE entry points it tests);
+# io_openmp* uses OpenMP.
 compare_flags = $(if $(filter io_fortify%,$(notdir $1)),-O2 -D_FORTIFY_SOURCE=2) \
   $(if $(filter io_openmp%,$(notdir $1)),-fopenmp)
-compare_imports = $(if $(filter io_fortify%,$(notdir $1)),__read_chk __recv_chk __recvfrom_chk \
+compare_imports = $(if $(filter io_fortify,$(notdir $1)),__read_chk __recv_chk __recvfrom_chk \
   __poll_chk __ppoll_chk)
 
 $(BUILD)/tests/compare/%: tests/compare/%.c
