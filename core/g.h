@@ -104,6 +104,10 @@ struct G {
   // Signals sent to this G and not yet raised on its M (bit sig-1).
   std::atomic<uint64_t> pending_signals{0};
 
+  // Whether the G sits in a cancellable kernel call (core/syscall_cancel.h):
+  // written by the G and by a canceller that signals its M.
+  std::atomic<uint32_t> kcall{0};
+
   // Per-P stack cache link when free.
   G* free_next = nullptr;
 };
