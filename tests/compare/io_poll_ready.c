@@ -1,8 +1,8 @@
 // io_poll_ready: poll, ppoll, select, pselect and epoll_wait on pipes and
 // socketpairs, from many threads at once, with exact results: each waiter
-// blocks on its own descriptors until a feeder thread (which runs only once
-// the waiters were started) writes, then prints what the call reported
-// (counts, revents, fd_set bits, epoll events and data). Under weft at
+// blocks on its own descriptors until a feeder thread (which writes only
+// once every waiter is about to wait) writes, then prints what the call
+// reported (counts, revents, fd_set bits, epoll events and data). Under weft at
 // WEFT_PROCS=1 the feeder can only run if the waiters parked without
 // holding the P. Also: an epoll set with several fds, an epoll fd inside a
 // poll set, POLLHUP and POLLNVAL, a writable socket, and argument errors.
@@ -12,6 +12,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -33,10 +35,12 @@ struct waiter {
   char line[160];
 };
 static struct waiter w[K_KINDS][N];
+static atomic_int started;
 
 static void* wait_one(void* arg) {
   struct waiter* x = arg;
   int r;
+  atomic_fetch_add(&started, 1);
   switch (x->kind) {
     case K_POLL:
     case K_PPOLL: {
@@ -81,6 +85,7 @@ static void* wait_one(void* arg) {
 
 static void* feed(void* arg) {
   (void)arg;
+  while (atomic_load(&started) < K_KINDS * N) sched_yield();
   for (int i = 0; i < N; i++)
     for (int k = 0; k < K_KINDS; k++) SYNC_CHECK(write(w[k][i].fd[1], "x", 1) == 1, "write");
   return NULL;
