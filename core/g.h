@@ -103,6 +103,9 @@ struct G {
 
   // Signals sent to this G and not yet raised on its M (bit sig-1).
   std::atomic<uint64_t> pending_signals{0};
+  // The bits raised at its last resume (written by the G itself): an
+  // interrupted I/O call restarts only if every one has SA_RESTART.
+  uint64_t raised_signals = 0;
 
   // Whether the G sits in a cancellable kernel call (core/syscall_cancel.h):
   // written by the G and by a canceller that signals its M.

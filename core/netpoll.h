@@ -40,6 +40,23 @@ int netpoll_wait_many(const PollWant* want, int n, int64_t deadline_ns);
 // descriptor goes: its parked Gs wake with EBADF, and its registration is
 // forgotten so a reused number starts afresh.
 void netpoll_fd_closing(int fd);
+// The same for every fd in [first, last] (close_range, closefrom).
+void netpoll_fd_range_closing(unsigned first, unsigned last);
+
+// The netpoller's own descriptors (its epoll instance and eventfd), which
+// close, close_range and closefrom leave alone as if they were not open:
+// a program that closes every fd it did not open must not break weft.
+bool netpoll_owns_fd(int fd);
+// Stores them in fds[] and returns how many (0 before first use).
+int netpoll_owned_fds(int fds[2]);
+
+// Whether epoll can watch fd's file (false: a regular file, a directory,
+// /dev/null...). Asks the kernel once, then remembers the answer until the
+// fd is closed through weft (netpoll_fd_closing).
+bool netpoll_fd_pollable(int fd);
+// The remembered answer only, without a lock or a system call: true if fd
+// is known not to be pollable.
+bool netpoll_fd_known_unpollable(int fd);
 
 // ---- the scheduler's side ----------------------------------------------
 

@@ -8,6 +8,7 @@
 
 #include "core/blocking.h"
 #include "core/context.h"
+#include "core/netpoll.h"
 #include "core/signal.h"
 #include "core/real.h"
 #include "core/sys.h"
@@ -411,6 +412,21 @@ void stopm(M* m, int64_t deadline_ns) {
   m->nextp = nullptr;
 }
 
+// Temporary netpoll integration (until the scheduler's own): an M that
+// would sleep while Gs wait for descriptors blocks in the netpoller instead,
+// one M at a time. Returns whether it polled. The flag holds the pid of the
+// process whose M blocks: a fork child inherits the parent's, stale.
+std::atomic<int> netpoll_blocker{0};
+bool poll_instead_of_sleeping(int64_t until_ns) {
+  if (!netpoll_has_waiters()) return false;
+  int self = int(sys::call6(SYS_getpid));
+  int cur = netpoll_blocker.load(std::memory_order_acquire);
+  if (cur == self || !netpoll_blocker.compare_exchange_strong(cur, self)) return false;
+  netpoll_poll(until_ns);
+  netpoll_blocker.store(0, std::memory_order_release);
+  return true;
+}
+
 // Blocking search, on g0: returns a G to run with m holding a P.
 G* find_runnable(M* m) {
   // A timer came due but every P was busy: their Ms run it when they next
@@ -425,8 +441,8 @@ G* find_runnable(M* m) {
         if (t < earliest) earliest = t;
       }
       if (earliest < not_before) earliest = not_before;
-      stopm(m, earliest);
-      if (!m->p) {  // timed out: take an idle P to run the due timers
+      if (!poll_instead_of_sleeping(earliest)) stopm(m, earliest);
+      if (!m->p) {  // timed out (or polled): take an idle P to run what is due
         SpinLockGuard l(sched.lock);
         P* p = pidle_get_locked();
         if (!p) {
@@ -437,6 +453,7 @@ G* find_runnable(M* m) {
       }
     }
     run_all_timers(m);
+    if (netpoll_has_waiters()) netpoll_poll(0);
     if (G* g = find_runnable_fast(m, true)) {
       stop_spinning(m);
       return g;

@@ -42,6 +42,7 @@ void signal_g(G* g, int sig) {
 
 void raise_pending_signals(G* self) {
   uint64_t bits = self->pending_signals.exchange(0, std::memory_order_acq_rel);
+  self->raised_signals = bits;
   for (int sig = 1; bits; sig++, bits >>= 1)
     if ((bits & 1) && sig != kInterruptOnly) sys::call6(SYS_tgkill, getpid(), self->m->ktid, sig);
 }

@@ -21,7 +21,8 @@ void signal_g(G* g, int sig);
 // Interrupts g's current or next wait without a signal (pthread_cancel:
 // the cancellation point the wait belongs to then acts).
 void interrupt_g(G* g);
-// Raises self's pending signals on the current M (called on self).
+// Raises self's pending signals on the current M (called on self), and
+// records them in G::raised_signals.
 void raise_pending_signals(G* self);
 // Ends g's current wait as interrupted if it is still pending.
 void interrupt_wait(G* g);

@@ -18,6 +18,7 @@
 #pragma once
 #include <errno.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "core/netpoll.h"
@@ -53,6 +54,32 @@ inline bool timeout_ns(const timespec* ts, int64_t* ns) {
   *ns = relative_ns(ts->tv_sec, ts->tv_nsec);
   return true;
 }
+
+// Room for n PollWants: on the stack for small sets (a G's stack may be
+// 16 KiB), else mapped for the call. Empty (data() == nullptr) if the
+// mapping failed: the call then waits in the kernel.
+class WantBuffer {
+ public:
+  explicit WantBuffer(int n) : n_(n) {
+    if (n > kOnStack) {
+      heap_ = static_cast<PollWant*>(
+          sys::mmap(nullptr, bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
+    }
+  }
+  ~WantBuffer() {
+    if (heap_) sys::munmap(heap_, bytes());
+  }
+  PollWant* data() { return n_ > kOnStack ? heap_ : local_; }
+  WantBuffer(const WantBuffer&) = delete;
+  WantBuffer& operator=(const WantBuffer&) = delete;
+
+ private:
+  static constexpr int kOnStack = 32;
+  size_t bytes() const { return sizeof(PollWant) * static_cast<size_t>(n_); }
+  int n_;
+  PollWant* heap_ = nullptr;
+  PollWant local_[kOnStack];
+};
 
 struct Call {
   const PollWant* want;  // the descriptors and their interest

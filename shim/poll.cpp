@@ -1,14 +1,16 @@
 // shim/poll.cpp — poll, ppoll and their _FORTIFY_SOURCE forms, on the
 // netpoller (shim/fd_wait.h).
 //
-// Interest: POLLIN, POLLRDNORM, POLLRDBAND, POLLRDHUP (and POLLPRI next to
-// one of them) wait for kPollRead, POLLOUT, POLLWRNORM, POLLWRBAND for
-// kPollWrite; an entry with no events still waits for hang-up and errors,
-// which both report. An entry that asks for POLLPRI alone (urgent data,
-// which the netpoller does not watch) makes the call wait in the kernel.
-// ppoll with a signal mask always waits in the kernel, which installs the
-// mask for exactly the call, atomically (weft has no per-G signal masks
-// yet). __poll_chk and __ppoll_chk check the array's size as glibc does.
+// Interest: POLLIN and POLLRDNORM wait for kPollRead, POLLOUT and POLLWRNORM
+// for kPollWrite; the other events ride along with them (hang-up and errors
+// wake both). An entry that asks only for events the netpoller cannot tell
+// apart from readiness (no events at all, POLLPRI, POLLRDHUP, POLLRDBAND,
+// POLLWRBAND alone) makes the call wait in the kernel: parking on plain
+// readiness for them would wake again and again while nothing the program
+// asked for happens. ppoll with a signal mask always waits in the kernel,
+// which installs the mask for exactly the call, atomically (weft has no
+// per-G signal masks yet). __poll_chk and __ppoll_chk check the array's
+// size as glibc does.
 #include <poll.h>
 #include <signal.h>
 
@@ -19,15 +21,10 @@ using namespace weft;
 
 namespace {
 
-constexpr short kReadEvents = POLLIN | POLLRDNORM | POLLRDBAND | POLLRDHUP;
-constexpr short kWriteEvents = POLLOUT | POLLWRNORM | POLLWRBAND;
-
+// 0: only the kernel can wait for these events.
 uint32_t interest(short events) {
-  uint32_t mode = 0;
-  if (events & kReadEvents) mode |= kPollRead;
-  if (events & kWriteEvents) mode |= kPollWrite;
-  if (mode == 0 && !(events & POLLPRI)) mode = kPollRead;  // hang-up, errors
-  return mode;
+  return ((events & (POLLIN | POLLRDNORM)) ? kPollRead : 0) |
+         ((events & (POLLOUT | POLLWRNORM)) ? kPollWrite : 0);
 }
 
 long ppoll_raw(pollfd* fds, nfds_t n, int64_t timeout_ns, const sigset_t* mask) {
@@ -39,8 +36,9 @@ long ppoll_raw(pollfd* fds, nfds_t n, int64_t timeout_ns, const sigset_t* mask) 
 // The raw result of poll with a timeout of timeout_ns (-1: none).
 long poll_g(pollfd* fds, nfds_t nfds, int64_t timeout_ns, bool cancellation_point) {
   int n = nfds > static_cast<nfds_t>(fdwait::kMaxParked) ? 0 : static_cast<int>(nfds);
-  PollWant want[n > 0 ? n : 1];
-  bool parkable = nfds <= static_cast<nfds_t>(fdwait::kMaxParked);
+  fdwait::WantBuffer buf(n);
+  PollWant* want = buf.data();
+  bool parkable = nfds <= static_cast<nfds_t>(fdwait::kMaxParked) && want;
   for (int i = 0; i < n && parkable; i++) {
     want[i] = PollWant{fds[i].fd, interest(fds[i].events)};
     if (want[i].mode == 0 && fds[i].fd >= 0) parkable = false;

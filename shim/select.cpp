@@ -54,9 +54,11 @@ long select_parked(int nfds, const Sets& user, int64_t timeout_ns) {
     n += __builtin_popcountll(rw);
     if (word(user.set[2], w) & ~rw) parkable = false;
   }
-  PollWant want[n > 0 ? n : 1];
+  fdwait::WantBuffer buf(n);
+  PollWant* want = buf.data();
+  if (!want) parkable = false;
   int i = 0;
-  for (int w = 0; w < words; w++) {
+  for (int w = 0; w < words && want; w++) {
     for (uint64_t bits = word(user.set[0], w) | word(user.set[1], w); bits; bits &= bits - 1) {
       int b = __builtin_ctzll(bits);
       uint32_t mode = ((word(user.set[0], w) >> b) & 1 ? kPollRead : 0) |

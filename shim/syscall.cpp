@@ -18,12 +18,14 @@
 // waiters it would have moved (they see a spurious wake-up and wait again,
 // which futex users must already handle). Shared ones sleep in the kernel,
 // so they pass through like every other futex op.
-// SYS_sched_yield yields the G. SYS_poll, SYS_epoll_wait and SYS_epoll_pwait
-// without a mask wait on the netpoller (shim/fd_wait.h). Every other call
-// passes through unchanged; one that may block (wait4, flock, fcntl's
-// F_SETLKW, openat, ...) runs as a blocking system call (the G's P goes to
-// another M meanwhile). syscall() is no cancellation point in glibc, so
-// none of these is one here either.
+// SYS_sched_yield yields the G. The fd I/O numbers (read, write, recv*,
+// send*, accept*, connect, close, dup2/dup3, close_range...) go the way of
+// their wrappers (shim/syscall_io.cpp); SYS_poll, SYS_epoll_wait and
+// SYS_epoll_pwait without a mask wait on the netpoller (shim/fd_wait.h).
+// Every other call passes through unchanged; one that may block (wait4,
+// flock, fcntl's F_SETLKW, openat, ...) runs as a blocking system call (the
+// G's P goes to another M meanwhile). syscall() is no cancellation point in
+// glibc, so none of these is one here either.
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -38,6 +40,7 @@
 #include "core/sleep.h"
 #include "core/sys.h"
 #include "shim/fd_wait.h"
+#include "shim/fd_io.h"
 #include "shim/sync_common.h"
 
 namespace weft {
@@ -200,7 +203,12 @@ WEFT_EXPORT long syscall(long n, ...) {
   va_end(ap);
   long r;
   bool handled = false;
-  if (n == SYS_futex) r = weft::futex_call(a1, a2, a3, a4, a5, a6, &handled);
+  if (n == SYS_futex) {
+    r = weft::futex_call(a1, a2, a3, a4, a5, a6, &handled);
+  } else {
+    const long args[6] = {a1, a2, a3, a4, a5, a6};
+    handled = weft::io::syscall_io(n, args, &r);
+  }
   if (!handled) {
     if (n == SYS_sched_yield) {
       weft::yield();

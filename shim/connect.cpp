@@ -1,0 +1,25 @@
+// shim/connect.cpp — connect. A blocking connect must end as a blocking
+// connect does (the same errno, the same socket state, EINTR/EALREADY
+// semantics after a signal), which a non-blocking connect the program did
+// not ask for cannot promise without touching O_NONBLOCK; it waits at most
+// for a handshake, so a G makes the plain call inside a BlockingSyscallScope
+// (its P goes to another M meanwhile). A cancellation point.
+#include <sys/socket.h>
+
+#include "core/blocking.h"
+#include "core/export.h"
+#include "shim/fd_io.h"
+
+using namespace weft;
+
+long weft::io::connect(int fd, const sockaddr* addr, socklen_t len) {
+  BlockingSyscallScope blocking;
+  return sys::call6(SYS_connect, fd, (long)addr, len);
+}
+
+WEFT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len) {
+  static decltype(&connect) real_connect;
+  if (!io::parkable()) return sync::real_cached(&real_connect, "connect")(fd, addr, len);
+  io::cancel_point();
+  return int(io::result(io::connect(fd, addr, len)));
+}
