@@ -104,6 +104,10 @@ struct G {
   // interrupted I/O call restarts only if every one has SA_RESTART.
   uint64_t raised_signals = 0;
 
+  // Whether the G sits in a cancellable kernel call (core/syscall_cancel.h):
+  // written by the G and by a canceller that signals its M.
+  std::atomic<uint32_t> kcall{0};
+
   // Per-P stack cache link when free.
   G* free_next = nullptr;
 };

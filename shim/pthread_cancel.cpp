@@ -5,7 +5,9 @@
 // glibc does and interrupts the G's wait (core/signal.h): every cancellation
 // point of shim/ checks the bits when its wait returns and acts on them
 // through glibc's own unwinding (cleanup handlers, destructors, re-acquiring
-// a condvar's mutex). Asynchronous cancellation of a G that never reaches a
+// a condvar's mutex). A G blocked in the kernel inside a cancellation point
+// (waitpid, sigwait, ...) has its call interrupted (core/syscall_cancel.h).
+// Asynchronous cancellation of a G that never reaches a
 // cancellation point waits for preemption (future work). Cancelling oneself
 // is left to glibc, which handles it without signals.
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include "core/export.h"
 #include "core/real.h"
 #include "core/signal.h"
+#include "core/syscall_cancel.h"
 #include "shim/thread.h"
 
 namespace {
@@ -31,5 +34,6 @@ WEFT_EXPORT int pthread_cancel(pthread_t t) {
   int* ch = &tcb_field<int>(g->tcb, tcb_off::kCancelHandling);
   __atomic_fetch_or(ch, kCanceling | kCanceled, __ATOMIC_SEQ_CST);
   interrupt_g(g);
+  interrupt_kernel_call(g);
   return 0;
 }

@@ -20,9 +20,12 @@
 // so they pass through like every other futex op.
 // SYS_sched_yield yields the G. The fd I/O numbers (read, write, recv*,
 // send*, accept*, connect, close, dup2/dup3, close_range...) go the way of
-// their wrappers (shim/syscall_io.cpp). Every other call passes through unchanged;
-// one that may block runs as a blocking system call (the G's P goes to
-// another M meanwhile).
+// their wrappers (shim/syscall_io.cpp); SYS_poll, SYS_epoll_wait and
+// SYS_epoll_pwait without a mask wait on the netpoller (shim/fd_wait.h).
+// Every other call passes through unchanged; one that may block (wait4,
+// flock, fcntl's F_SETLKW, openat, ...) runs as a blocking system call (the
+// G's P goes to another M meanwhile). syscall() is no cancellation point in
+// glibc, so none of these is one here either.
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -36,6 +39,7 @@
 #include "core/g.h"
 #include "core/sleep.h"
 #include "core/sys.h"
+#include "shim/fd_wait.h"
 #include "shim/fd_io.h"
 #include "shim/sync_common.h"
 
@@ -209,7 +213,14 @@ WEFT_EXPORT long syscall(long n, ...) {
     if (n == SYS_sched_yield) {
       weft::yield();
       r = 0;
-    } else if (weft::never_blocks(n)) {
+    } else if (weft::current_g() && n == SYS_poll) {
+      r = weft::poll_syscall(reinterpret_cast<pollfd*>(a1), a2, static_cast<int>(a3));
+    } else if (weft::current_g() &&
+               (n == SYS_epoll_wait || (n == SYS_epoll_pwait && a5 == 0))) {
+      r = weft::epoll_wait_syscall(static_cast<int>(a1), reinterpret_cast<epoll_event*>(a2),
+                                   static_cast<int>(a3), static_cast<int>(a4));
+    } else if (weft::never_blocks(n) ||
+               (n == SYS_fcntl && a2 != F_SETLKW && a2 != F_OFD_SETLKW)) {
       r = weft::sys::call6(n, a1, a2, a3, a4, a5, a6);
     } else {
       weft::BlockingSyscallScope blocking;

@@ -1,0 +1,52 @@
+// core/syscall_cancel.h — cancelling a G blocked in the kernel.
+//
+// A G in a blocking system call that is a POSIX cancellation point (waitpid,
+// sigwait, fcntl(F_SETLKW), ...) holds its M in the kernel, where weft's
+// wake-ups cannot reach it. NPTL interrupts such a thread with SIGCANCEL;
+// weft does the same to the G's M, with a handshake that makes sure the
+// signal lands while that G is still in the call (never on another G that
+// the M runs later):
+//   G:          kcall = kInCall; (re-check the request); syscall;
+//               CAS kInCall -> kIdle, or wait for kSignalled and let the
+//               queued signal be delivered.
+//   canceller:  mark the request; CAS kInCall -> kSignalling; signal the M;
+//               kcall = kSignalled.
+// The signal has a do-nothing handler installed without SA_RESTART, so the
+// call fails with EINTR and the caller acts on the request (cleanup handlers,
+// PTHREAD_CANCELED). glibc's own SIGCANCEL handler is kept for the signals
+// glibc sends (native threads): weft's signal is told apart by its si_code.
+#pragma once
+#include <stdint.h>
+
+namespace weft {
+
+struct G;
+
+inline constexpr uint32_t kKcallIdle = 0;
+inline constexpr uint32_t kKcallIn = 1;
+inline constexpr uint32_t kKcallSignalling = 2;
+inline constexpr uint32_t kKcallSignalled = 3;
+
+// Brackets the system call of a cancellation point made by a G (self may
+// be nullptr: a non-G caller, for which it does nothing). Construct it after
+// entering the BlockingSyscallScope, and make only the system call inside.
+class KernelCallWindow {
+ public:
+  explicit KernelCallWindow(G* self);
+  ~KernelCallWindow() { leave(); }
+  // Ends the window early; true when a canceller signalled the M.
+  bool leave();
+  KernelCallWindow(const KernelCallWindow&) = delete;
+  KernelCallWindow& operator=(const KernelCallWindow&) = delete;
+
+ private:
+  G* self_;
+  bool signalled_ = false;
+};
+
+// Called by pthread_cancel after it marked g's cancellation request: if g
+// sits in a cancellable kernel call with cancellation enabled, interrupts
+// that call.
+void interrupt_kernel_call(G* g);
+
+}  // namespace weft
