@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <new>
 
 #include "core/blocking.h"
 #include "core/clock.h"
@@ -38,6 +39,20 @@ struct alignas(64) Bucket {
 };
 
 Bucket buckets[kBuckets];
+
+}  // namespace
+
+void futex_forget_waiters_after_fork() {
+  for (Bucket& b : buckets) {
+    // Reading the untouched part of the table maps no memory.
+    if (!b.first && !b.g_waiters.load(std::memory_order_relaxed) &&
+        !b.kernel_waiters.load(std::memory_order_relaxed))
+      continue;
+    new (&b) Bucket();
+  }
+}
+
+namespace {
 
 Bucket& bucket_of(const void* addr) {
   uintptr_t a = reinterpret_cast<uintptr_t>(addr);

@@ -30,6 +30,10 @@ int futex_wait(const uint32_t* word, uint32_t expected, const timespec* deadline
 
 // Wakes up to n waiters (G or kernel) whose bitset intersects `bitset`.
 // Returns how many Gs were woken plus what the kernel reported.
+// In a fork child (core/fork.cpp): forgets every waiter, G or kernel
+// thread, and resets the bucket locks; none of them exists in the child.
+void futex_forget_waiters_after_fork();
+
 int futex_wake(const uint32_t* word, int n, bool pshared,
                uint32_t bitset = kFutexBitsetAny);
 

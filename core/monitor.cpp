@@ -10,19 +10,21 @@
 //   the global queue; any such P is retaken after 10 ms (Go's retake).
 // - A P whose M made no scheduling progress for kStuckNs (1 ms) while
 //   work waits for it (queued Gs, due timers, or a global queue that no idle
-//   P can take) is stuck if its kernel thread sleeps in the kernel
-//   (/proc/self/task/TID/stat says S or D): an inline system call in the
-//   program or a library, glibc's internal locks (stdio's FILE locks, the
-//   loader's lock), a slow page fault. The monitor moves that P's queued Gs
-//   to the global queue (the thieves' side of the run-queue protocol: the
-//   stuck M keeps its P and finds it as it left it, minus those Gs), fires
-//   its due timers, and lends a spare P (core/mthreads.cpp) so the work
-//   runs on another M. One spare at a time per stall, lent again once it
-//   went back for want of work. A kernel thread that is running is not stuck: a G that computes
-//   without yielding is for preemption to handle.
-// - Due timers of a P whose M made no progress since the previous sample
-//   (it runs a G that does not yield) fire here; their Gs go to the global
-//   queue.
+//   P can take) is stuck if its kernel thread sleeps in the kernel other
+//   than for one of weft's own locks (M::runtime_sleeps): state S in
+//   /proc/self/task/TID/stat, or D for kStuckDiskNs (20 ms; mmap_lock waits
+//   in a storm of thread creations are D too). That is an inline system
+//   call in the program or a library, glibc's internal locks (stdio's FILE
+//   locks, the loader's lock), a slow page fault. The monitor moves that P's
+//   queued Gs to the global queue (the thieves' side of the run-queue
+//   protocol: the stuck M keeps its P and finds it as it left it, minus
+//   those Gs), fires its due timers, and lends a spare P (core/mthreads.cpp)
+//   so the work runs on another M. One spare at a time per stall, lent again
+//   once it went back for want of work. A kernel thread that is running is
+//   not stuck: a G that computes without yielding is for preemption.
+// - Timers more than 1 ms late, on any P, fire here (their P's M runs a G
+//   that does not yield, or is stuck, or the P has no M: an idle spare);
+//   their Gs go to the global queue.
 // - If Gs wait on descriptors and nobody polled for 10 ms, it polls.
 // Reaction time: a blocked system call loses its P after one to two
 // monitor periods (40 us when the monitor is busy, up to 20 ms when it has
@@ -51,6 +53,10 @@ constexpr int64_t kNetpollEveryNs = 10 * 1000 * 1000;
 // weft's own short locks or the kernel's (mmap_lock under a storm of thread
 // creations): not worth a spare P, which would itself soon wait the same.
 constexpr int64_t kStuckNs = 1000 * 1000;
+constexpr int64_t kStuckDiskNs = 20 * 1000 * 1000;
+// A timer this late has no M to run it (its P's M is busy or stuck, or the
+// P is idle or a spare with no M): the monitor fires it.
+constexpr int64_t kTimerLateNs = 1000 * 1000;
 
 struct Sample {
   uint32_t schedtick = 0;
@@ -61,8 +67,11 @@ struct Sample {
 };
 Sample samples[kMaxAllP];
 
-// Whether the kernel thread `tid` of this process is asleep in the kernel.
-bool sleeping_in_kernel(int tid) {
+// How long a kernel thread's sleep must have lasted before its M counts as
+// stuck: 'S' (waiting for an event: an inline futex wait or read) after
+// kStuckNs; 'D' (uninterruptible: disk, a fault on a slow file, but also
+// mmap_lock under a storm of thread creations) only after kStuckDiskNs.
+int64_t stuck_after_ns(int tid) {
   char path[48] = "/proc/self/task/";
   char digits[12];
   int n = 0;
@@ -72,17 +81,17 @@ bool sleeping_in_kernel(int tid) {
   for (const char* s = "/stat"; *s; s++) path[len++] = *s;
   path[len] = 0;
   long fd = sys::call6(SYS_openat, AT_FDCWD, long(path), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return INT64_MAX;
   char buf[256];
   long got = sys::call6(SYS_read, fd, long(buf), sizeof buf - 1);
   sys::call6(SYS_close, fd);
-  if (got <= 0) return false;
+  if (got <= 0) return INT64_MAX;
   // "tid (comm) S ...": the comm may hold spaces and parentheses.
   const char* close = nullptr;
   for (long i = 0; i < got; i++)
     if (buf[i] == ')') close = buf + i;
-  if (!close || close + 2 >= buf + got) return false;
-  return close[2] == 'S' || close[2] == 'D';
+  if (!close || close + 2 >= buf + got) return INT64_MAX;
+  return close[2] == 'S' ? kStuckNs : close[2] == 'D' ? kStuckDiskNs : INT64_MAX;
 }
 
 P* lend_spare() {
@@ -126,21 +135,18 @@ bool check_running(P* p, Sample& s, int64_t now) {
     s.lent = nullptr;
     return false;
   }
-  bool timers_due = p->timer_next.load(std::memory_order_relaxed) <= now;
-  bool work_waits = !runq_empty(p) || timers_due ||
+  bool work_waits = !runq_empty(p) || p->timer_next.load(std::memory_order_relaxed) <= now ||
                     (sched.gq_size.load(std::memory_order_relaxed) &&
                      sched.npidle.load(std::memory_order_relaxed) == 0);
   if (!work_waits) return false;
-  bool acted = false;
-  if (timers_due) {
-    run_timers(p, now);
-    acted = true;
-  }
   M* m = p->m;
-  if (now - s.progress_at < kStuckNs || !m || !sleeping_in_kernel(m->ktid)) return acted;
+  if (now - s.progress_at < kStuckNs || !m || m->runtime_sleeps.load(std::memory_order_relaxed) ||
+      now - s.progress_at < stuck_after_ns(m->ktid))
+    return false;
   // The stuck M may wake, queue more work and sleep again without ever
   // switching: drain at every sample, lend again once the spare is back.
   runq_drain_to_global(p);
+  run_timers(p, now);
   if (s.lent && s.lent->status.load(std::memory_order_relaxed) != kPSpareIdle) return true;
   if (sched.npidle.load(std::memory_order_relaxed) == 0 &&
       sched.nmspinning.load(std::memory_order_relaxed) == 0)
@@ -160,6 +166,10 @@ void* monitor_main(void*) {
     bool acted = false;
     for (int i = 0, n = sched.nallp.load(std::memory_order_acquire); i < n; i++) {
       P* p = sched.allp[i];
+      if (p->timer_next.load(std::memory_order_relaxed) <= now - kTimerLateNs) {
+        run_timers(p, now);
+        acted = true;
+      }
       switch (p->status.load(std::memory_order_acquire)) {
         case kPSyscall: acted |= check_syscall(p, samples[i], now); break;
         case kPRunning: acted |= check_running(p, samples[i], now); break;
@@ -177,12 +187,21 @@ void* monitor_main(void*) {
   }
 }
 
+std::atomic<bool> started{false};
+
 }  // namespace
 
 bool start_monitor() {
   constexpr size_t kStack = 64 * 1024;
+  if (started.load(std::memory_order_relaxed) || started.exchange(true, std::memory_order_relaxed))
+    return true;
   bool spawner = start_m_spawner();
   return create_kernel_thread(monitor_main, nullptr, kStack) && spawner;
+}
+
+void monitor_forget_after_fork() {
+  started.store(false, std::memory_order_relaxed);
+  for (Sample& s : samples) s = Sample();
 }
 
 }  // namespace weft

@@ -210,6 +210,13 @@ bool request_m(P* p, bool spinning) {
 
 }  // namespace
 
+void mthreads_forget_after_fork() {
+  new (&spawn_lock) SpinLock();
+  nspawn = 0;
+  spawn_word.store(0, std::memory_order_relaxed);
+  spawner_running.store(false, std::memory_order_relaxed);
+}
+
 bool start_m_spawner() {
   if (!create_kernel_thread(spawner_main, nullptr, kMStackSize)) return false;
   spawner_running.store(true, std::memory_order_release);

@@ -568,6 +568,7 @@ void sched_init(int nprocs, int max_ms, G* main_g, void* g0_tcb, char* g0_stack_
   m0->g0.sp = make_context(g0_stack_top, &m0->g0);
   tcb_field<G*>(g0_tcb, tcb_off::kCurrentG) = &m0->g0;
   acquirep(m0, &ps[0]);
+  register_fork_handler();
   main_g->m = m0;
   main_g->status.store(kGRunning, std::memory_order_relaxed);
 }

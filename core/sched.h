@@ -108,6 +108,7 @@ struct M {
   M* free_next = nullptr;         // free slot list (an M that exited)
   bool spinning = false;
   std::atomic<uint32_t> park_word{0};  // futex: 1 = woken with work
+  std::atomic<int32_t> runtime_sleeps{0};  // asleep for a runtime lock
 
   void* native_robust_head = nullptr;  // what its task registered with the kernel
 

@@ -56,4 +56,12 @@ bool retake_syscall_p(P* p);
 // A spare P marked running (nullptr when all kMaxAllP slots are used).
 P* spare_get_locked();
 
+// ---- fork (core/fork.cpp) ---------------------------------------------------
+// Registers the child handler that rebuilds the runtime after fork.
+void register_fork_handler();
+// Each part's reset in the child: nobody else runs, and whatever threads
+// that no longer exist left (waiters, locks, kernel threads) is dropped.
+void monitor_forget_after_fork();
+void mthreads_forget_after_fork();
+
 }  // namespace weft

@@ -13,6 +13,11 @@
 
 namespace weft {
 
+// Bracket a runtime lock's sleep in the kernel (core/spinlock.cpp): the
+// monitor does not take an M that waits for weft itself for a stuck one.
+void runtime_sleep_begin();
+void runtime_sleep_end();
+
 class SpinLock {
  public:
   void lock() {
@@ -39,8 +44,11 @@ class SpinLock {
         return;
     }
     // 0 free, 1 held, 2 held with possible sleepers.
-    while (word_.exchange(2, std::memory_order_acquire) != 0)
-      sys::futex_wait(reinterpret_cast<uint32_t*>(&word_), 2, nullptr);
+    if (word_.exchange(2, std::memory_order_acquire) == 0) return;
+    runtime_sleep_begin();
+    do sys::futex_wait(reinterpret_cast<uint32_t*>(&word_), 2, nullptr);
+    while (word_.exchange(2, std::memory_order_acquire) != 0);
+    runtime_sleep_end();
   }
   std::atomic<uint32_t> word_{0};
 };

@@ -381,6 +381,8 @@ void* g0_alloc(G* g0, size_t size, char** stack_top) {
   return reinterpret_cast<void*>(tcb);
 }
 
+void stacks_after_fork() { new (&cold_lock) SpinLock(); }
+
 void g_free(G* g, P* p) {
   if (g->user_stack) {
     if (!g->tls_released) tcb_destroy(g->tcb);

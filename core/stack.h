@@ -48,5 +48,7 @@ void* g0_alloc(G* g0, size_t size, char** stack_top);
 // Releases an exited G's block (runs on another context than g's own):
 // kept warm in p's cache, or, with no P, trimmed.
 void g_free(G* g, P* p);
+// In a fork child (core/fork.cpp): a vanished thread may have held the lock.
+void stacks_after_fork();
 
 }  // namespace weft

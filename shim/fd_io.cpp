@@ -87,11 +87,7 @@ long call_on_rest(Op* op, const Cursor& cur, bool nowait) {
 
 // A plain call's result is the native one: final, added to what went before.
 long plain_on_rest(Op* op, const Cursor& cur) {
-  long r;
-  {
-    BlockingSyscallScope blocking;
-    r = call_on_rest(op, cur, false);
-  }
+  long r = plain_call(op->cancellable, [&] { return call_on_rest(op, cur, false); });
   return r >= 0 ? op->done + r : op->done ? op->done : r;
 }
 
@@ -173,8 +169,7 @@ long wait_then_call(int fd, uint32_t mode, bool cancellable, long (*plain)(void*
   Waiting w{fd, mode, cancellable};
   long s = w.until_ready();
   if (s != 0) return s;
-  BlockingSyscallScope blocking;
-  return plain(ctx);
+  return plain_call(cancellable, [&] { return plain(ctx); });
 }
 
 namespace {

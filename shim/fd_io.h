@@ -43,6 +43,7 @@
 #include "core/netpoll.h"
 #include "core/self.h"
 #include "core/sys.h"
+#include "shim/blocking_call.h"
 #include "shim/sync_common.h"
 
 namespace weft::io {
@@ -96,6 +97,14 @@ long finish(Op* op, const iovec* iov, int n, long r);
 
 // For calls that have no non-blocking form (accept, recvmmsg with a
 // timeout...): waits until fd may be ready for `mode`, then makes
+// call() (a raw system call) made where it may block in the kernel: inside
+// a BlockingSyscallScope, and at a cancellation point so that
+// pthread_cancel interrupts it (shim/blocking_call.h). Raw result.
+template <class F>
+long plain_call(bool cancellable, F call) {
+  return cancellable ? blocking::call_cancellable(call) : blocking::call(call);
+}
+
 // plain(ctx) inside a BlockingSyscallScope. Raw result.
 long wait_then_call(int fd, uint32_t mode, bool cancellable, long (*plain)(void* ctx),
                     void* ctx);
@@ -153,7 +162,7 @@ long send_to(int fd, const void* buf, size_t len, int flags, const sockaddr* des
 long send_msg(int fd, const msghdr* msg, int flags, bool cancellable);
 long send_mmsg(int fd, mmsghdr* vec, unsigned vlen, int flags, bool cancellable);
 long accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags, bool cancellable);
-long connect(int fd, const sockaddr* addr, socklen_t len);
+long connect(int fd, const sockaddr* addr, socklen_t len, bool cancellable);
 
 // shim/close.cpp, for its exported functions and syscall(); any caller.
 long close_fd(int fd);

@@ -11,6 +11,7 @@
 // runtime's own kernel threads (the monitor and the M spawner) come from
 // it, so starting them before the first G does it all.
 #include <atomic>
+#include <pthread.h>
 
 #include "core/monitor.h"
 #include "core/warn.h"
@@ -20,16 +21,21 @@
 
 namespace weft {
 
+namespace {
+// The child of a fork has one thread: the one that forked (core/fork.cpp).
+void count_one_thread_after_fork() { live_threads.store(1, std::memory_order_relaxed); }
+}  // namespace
+
 void enter_multithreaded_mode() {
-  // Only one caller can find the flags set: before the first G exists, the
-  // main thread is the only G, and any other caller is a thread glibc made,
-  // whose creation cleared them already.
-  static std::atomic<bool> done{false};
-  if (done.load(std::memory_order_relaxed) || done.exchange(true, std::memory_order_relaxed)) return;
+  static std::atomic<bool> counted{false};
+  if (!counted.load(std::memory_order_relaxed) && !counted.exchange(true))
+    pthread_atfork(nullptr, nullptr, count_one_thread_after_fork);
+  // Once per process (start_monitor): a fork child starts its own again.
+  static std::atomic<bool> failed{false};
   // The main thread's own flag, which glibc sets on the creating thread:
   // ld.so's lock-prefix choice (catomic_*) reads it per TCB.
   tcb_field<int>(main_tcb, tcb_off::kMultipleThreads) = 1;
-  if (!start_monitor())
+  if (!start_monitor() && !failed.exchange(true))
     warn("cannot start the monitor thread; a thread blocked in the kernel holds up the others");
 }
 

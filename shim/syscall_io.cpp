@@ -73,7 +73,7 @@ bool syscall_io(long n, const long a[6], long* r) {
                    n == SYS_accept4 ? int(a[3]) : 0, false);
       return true;
     case SYS_connect:
-      *r = io::connect(fd, reinterpret_cast<const sockaddr*>(a[1]), socklen_t(a[2]));
+      *r = io::connect(fd, reinterpret_cast<const sockaddr*>(a[1]), socklen_t(a[2]), false);
       return true;
     default:
       return false;
