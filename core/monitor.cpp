@@ -1,8 +1,8 @@
 // core/monitor.cpp — the monitor (Go's sysmon): a kernel thread without a P
 // that keeps the scheduler live where no M can.
 //
-// Model. It wakes every 20 us, backing off to 10 ms while it finds nothing
-// to do, and samples each P's progress counters (P::schedtick,
+// Model. It wakes every 20 us, backing off while it finds nothing to do, to
+// 1 ms while any P is busy and to 10 ms while all are idle, and samples each P's progress counters (P::schedtick,
 // P::syscalltick) into its own table (samples[], touched by nobody else):
 // - A P in a system call (kPSyscall) whose call was already running at the
 //   previous sample is retaken and handed on (core/handoff.cpp) if anything
@@ -27,7 +27,7 @@
 //   their Gs go to the global queue.
 // - If Gs wait on descriptors and nobody polled for 10 ms, it polls.
 // Reaction time: a blocked system call loses its P after one to two
-// monitor periods (40 us when the monitor is busy, up to 20 ms when it has
+// monitor periods (40 us when the monitor is busy, up to 2 ms when it has
 // backed off); a stuck M is noticed after 1 ms plus up to a period.
 // The monitor never allocates and never blocks on a lock a G may hold: new
 // Ms come from the spawner.
@@ -45,7 +45,8 @@ namespace weft {
 namespace {
 
 constexpr int64_t kMinDelayNs = 20 * 1000;
-constexpr int64_t kMaxDelayNs = 10 * 1000 * 1000;
+constexpr int64_t kMaxDelayNs = 10 * 1000 * 1000;     // every P idle
+constexpr int64_t kMaxBusyDelayNs = 1000 * 1000;      // some P busy
 constexpr int kIdleRoundsBeforeBackoff = 50;
 constexpr int64_t kRetakeAnywayNs = 10 * 1000 * 1000;
 constexpr int64_t kNetpollEveryNs = 10 * 1000 * 1000;
@@ -164,6 +165,7 @@ void* monitor_main(void*) {
     sys::call6(SYS_nanosleep, long(&ts), 0);
     int64_t now = sys::now_ns();
     bool acted = false;
+    bool busy = false;  // some P runs Gs or a system call
     for (int i = 0, n = sched.nallp.load(std::memory_order_acquire); i < n; i++) {
       P* p = sched.allp[i];
       if (p->timer_next.load(std::memory_order_relaxed) <= now - kTimerLateNs) {
@@ -171,8 +173,8 @@ void* monitor_main(void*) {
         acted = true;
       }
       switch (p->status.load(std::memory_order_acquire)) {
-        case kPSyscall: acted |= check_syscall(p, samples[i], now); break;
-        case kPRunning: acted |= check_running(p, samples[i], now); break;
+        case kPSyscall: busy = true; acted |= check_syscall(p, samples[i], now); break;
+        case kPRunning: busy = true; acted |= check_running(p, samples[i], now); break;
         default: samples[i].lent = nullptr; break;
       }
     }
@@ -181,8 +183,9 @@ void* monitor_main(void*) {
     if (acted) {
       delay = kMinDelayNs;
       idle_rounds = 0;
-    } else if (++idle_rounds > kIdleRoundsBeforeBackoff && delay < kMaxDelayNs) {
-      delay = delay * 2 < kMaxDelayNs ? delay * 2 : kMaxDelayNs;
+    } else if (++idle_rounds > kIdleRoundsBeforeBackoff) {
+      int64_t most = busy ? kMaxBusyDelayNs : kMaxDelayNs;
+      delay = delay * 2 < most ? delay * 2 : most;
     }
   }
 }
