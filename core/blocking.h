@@ -8,14 +8,22 @@
 
 namespace weft {
 
-void enter_blocking_syscall();
+// Returns whether it entered (a G in a blocking call already, as a signal
+// handler's call on it is, does not enter again: the outer call's exit
+// ends the state).
+bool enter_blocking_syscall();
 void exit_blocking_syscall();
 
 struct BlockingSyscallScope {
-  BlockingSyscallScope() { enter_blocking_syscall(); }
-  ~BlockingSyscallScope() { exit_blocking_syscall(); }
+  BlockingSyscallScope() : entered_(enter_blocking_syscall()) {}
+  ~BlockingSyscallScope() {
+    if (entered_) exit_blocking_syscall();
+  }
   BlockingSyscallScope(const BlockingSyscallScope&) = delete;
   BlockingSyscallScope& operator=(const BlockingSyscallScope&) = delete;
+
+ private:
+  bool entered_;
 };
 
 }  // namespace weft

@@ -46,7 +46,12 @@ void rebuild_after_fork() {
   sched.gq_size.store(0, std::memory_order_relaxed);
   sched.midle = nullptr;
   sched.nmidle = 0;
-  sched.mfree = nullptr;  // the vanished Ms' slots are abandoned
+  sched.mfree = nullptr;
+  for (int i = sched.mslots - 1; i >= 0; i--) {  // every other M vanished
+    if (&all_ms[i] == m) continue;
+    all_ms[i].free_next = sched.mfree;
+    sched.mfree = &all_ms[i];
+  }
   sched.mcount.store(1, std::memory_order_relaxed);
   sched.nmspinning.store(0, std::memory_order_relaxed);
   sched.pidle = nullptr;

@@ -24,13 +24,6 @@
 namespace weft {
 namespace {
 
-void fin_to_global_queue(G* prev, void*) {
-  prev->status.store(kGRunnable, std::memory_order_release);
-  prev->next = nullptr;
-  global_put_batch(prev, prev, 1);
-  wakep();
-}
-
 // The P lost during the call: old if it is idle, else any idle P.
 P* reacquire_idle_p(P* old) {
   SpinLockGuard l(sched.lock);
@@ -47,41 +40,45 @@ P* reacquire_idle_p(P* old) {
 
 }  // namespace
 
-void enter_blocking_syscall() {
+bool enter_blocking_syscall() {
   G* self = current_g();
-  if (!self || self->is_g0) return;
+  if (!self || self->is_g0) return false;
   P* p = self->m->p;
-  if (!p || self->status.load(std::memory_order_relaxed) != kGRunning) return;
+  if (!p || self->status.load(std::memory_order_relaxed) != kGRunning) return false;
   p->syscalltick.store(p->syscalltick.load(std::memory_order_relaxed) + 1,
                        std::memory_order_relaxed);
   self->status.store(kGSyscall, std::memory_order_relaxed);
   p->status.store(kPSyscall, std::memory_order_release);
+  return true;
 }
 
-void exit_blocking_syscall() {
-  G* self = current_g();
-  if (!self || self->is_g0 || self->status.load(std::memory_order_relaxed) != kGSyscall) return;
+void take_p_back_without_switch(G* self) {
   M* m = self->m;
   P* p = m->p;
   uint32_t expected = kPSyscall;
-  if (p->status.compare_exchange_strong(expected, kPRunning, std::memory_order_acquire)) {
+  if (p && p->status.compare_exchange_strong(expected, kPRunning, std::memory_order_acquire)) {
+    p->m = m;  // it may have been retaken and handed back meanwhile
     self->status.store(kGRunning, std::memory_order_relaxed);
     return;
   }
   // Retaken by the monitor: the P now belongs to another M or the idle list.
   m->p = nullptr;
   self->status.store(kGRunning, std::memory_order_relaxed);
-  if (P* q = reacquire_idle_p(p)) {
-    acquirep(m, q);
-    return;
-  }
+  if (P* q = reacquire_idle_p(p)) acquirep(m, q);
+}
+
+void exit_blocking_syscall() {
+  G* self = current_g();
+  if (!self || self->is_g0 || self->status.load(std::memory_order_relaxed) != kGSyscall) return;
+  take_p_back_without_switch(self);
   // No P: queue self and put this M to sleep.
-  switch_away(self, fin_to_global_queue, nullptr);
+  if (!self->m->p) yield_to_global_queue(self);
 }
 
 bool retake_syscall_p(P* p) {
   uint32_t expected = kPSyscall;
   if (!p->status.compare_exchange_strong(expected, kPIdle, std::memory_order_acq_rel)) return false;
+  p->m = nullptr;  // in transit: the monitor must not take the old M for its owner
   handoffp(p);
   return true;
 }

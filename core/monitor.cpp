@@ -22,8 +22,11 @@
 //   so the work runs on another M. One spare at a time per stall, lent again
 //   once it went back for want of work. A kernel thread that is running is
 //   not stuck: a G that computes without yielding is for preemption.
-// - Timers more than 1 ms late, on any P, fire here (their P's M runs a G
-//   that does not yield, or is stuck, or the P has no M: an idle spare);
+// - A P whose M runs the same G on the CPU for a time slice while work
+//   waits gets that G preempted (core/preempt.cpp); its M then runs the
+//   P's due timers at the switch.
+// - Timers more than 1 ms late fire here when no M of theirs will run them
+//   soon: the P is idle, a spare, in a system call, or preemption is off;
 //   their Gs go to the global queue.
 // - If Gs wait on descriptors and nobody polled for 10 ms, it polls.
 // Reaction time: a blocked system call loses its P after one to two
@@ -36,6 +39,7 @@
 #include <fcntl.h>
 
 #include "core/netpoll.h"
+#include "core/preempt.h"
 #include "core/sched_internal.h"
 #include "core/sys.h"
 #include "core/timer_heap.h"
@@ -55,6 +59,7 @@ constexpr int64_t kNetpollEveryNs = 10 * 1000 * 1000;
 // creations): not worth a spare P, which would itself soon wait the same.
 constexpr int64_t kStuckNs = 1000 * 1000;
 constexpr int64_t kStuckDiskNs = 20 * 1000 * 1000;
+constexpr int64_t kPreemptRetryNs = 1000 * 1000;
 // A timer this late has no M to run it (its P's M is busy or stuck, or the
 // P is idle or a spare with no M): the monitor fires it.
 constexpr int64_t kTimerLateNs = 1000 * 1000;
@@ -65,14 +70,14 @@ struct Sample {
   uint32_t syscalltick = 0;
   int64_t syscall_since = 0;
   P* lent = nullptr;  // the spare lent for the current stall
+  int64_t preempt_sent = 0;
 };
 Sample samples[kMaxAllP];
 
-// How long a kernel thread's sleep must have lasted before its M counts as
-// stuck: 'S' (waiting for an event: an inline futex wait or read) after
-// kStuckNs; 'D' (uninterruptible: disk, a fault on a slow file, but also
-// mmap_lock under a storm of thread creations) only after kStuckDiskNs.
-int64_t stuck_after_ns(int tid) {
+// The state letter of kernel thread `tid` of this process in
+// /proc/self/task/TID/stat (R running, S sleeping, D uninterruptible...),
+// or 0 if it cannot be read.
+char task_state(int tid) {
   char path[48] = "/proc/self/task/";
   char digits[12];
   int n = 0;
@@ -82,17 +87,17 @@ int64_t stuck_after_ns(int tid) {
   for (const char* s = "/stat"; *s; s++) path[len++] = *s;
   path[len] = 0;
   long fd = sys::call6(SYS_openat, AT_FDCWD, long(path), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return INT64_MAX;
+  if (fd < 0) return 0;
   char buf[256];
   long got = sys::call6(SYS_read, fd, long(buf), sizeof buf - 1);
   sys::call6(SYS_close, fd);
-  if (got <= 0) return INT64_MAX;
+  if (got <= 0) return 0;
   // "tid (comm) S ...": the comm may hold spaces and parentheses.
   const char* close = nullptr;
   for (long i = 0; i < got; i++)
     if (buf[i] == ')') close = buf + i;
-  if (!close || close + 2 >= buf + got) return INT64_MAX;
-  return close[2] == 'S' ? kStuckNs : close[2] == 'D' ? kStuckDiskNs : INT64_MAX;
+  if (!close || close + 2 >= buf + got) return 0;
+  return close[2];
 }
 
 P* lend_spare() {
@@ -128,6 +133,17 @@ bool check_syscall(P* p, Sample& s, int64_t now) {
   return retake_syscall_p(p);
 }
 
+// The M runs the same G on the CPU for a whole slice while work waits:
+// ask for it to be switched out, at most once per kPreemptRetryNs (a G
+// interrupted inside the runtime is left alone and asked again).
+bool maybe_preempt(P* p, M* m, Sample& s, uint32_t tick, int64_t now) {
+  int64_t slice = preempt_slice_ns();
+  if (!slice || now - s.progress_at < slice || now - s.preempt_sent < kPreemptRetryNs) return false;
+  s.preempt_sent = now;
+  preempt_request(p, m, tick);
+  return true;
+}
+
 bool check_running(P* p, Sample& s, int64_t now) {
   uint32_t t = p->schedtick.load(std::memory_order_relaxed);
   if (t != s.schedtick) {
@@ -141,9 +157,15 @@ bool check_running(P* p, Sample& s, int64_t now) {
                      sched.npidle.load(std::memory_order_relaxed) == 0);
   if (!work_waits) return false;
   M* m = p->m;
-  if (now - s.progress_at < kStuckNs || !m || m->runtime_sleeps.load(std::memory_order_relaxed) ||
-      now - s.progress_at < stuck_after_ns(m->ktid))
+  if (now - s.progress_at < kStuckNs || !m || m->runtime_sleeps.load(std::memory_order_relaxed))
     return false;
+  char state = task_state(m->ktid);
+  if (state == 'R') return maybe_preempt(p, m, s, t, now);
+  // Asleep: 'S' waits for an event (an inline futex wait, a read); 'D' is
+  // uninterruptible (disk, a fault on a slow file, but also mmap_lock in a
+  // storm of thread creations), so it must last longer to count.
+  int64_t stuck_after = state == 'S' ? kStuckNs : state == 'D' ? kStuckDiskNs : INT64_MAX;
+  if (now - s.progress_at < stuck_after) return false;
   // The stuck M may wake, queue more work and sleep again without ever
   // switching: drain at every sample, lend again once the spare is back.
   runq_drain_to_global(p);
@@ -158,6 +180,7 @@ bool check_running(P* p, Sample& s, int64_t now) {
 }
 
 void* monitor_main(void*) {
+  block_signals();
   int64_t delay = kMinDelayNs;
   int idle_rounds = 0;
   for (;;) {
@@ -168,15 +191,26 @@ void* monitor_main(void*) {
     bool busy = false;  // some P runs Gs or a system call
     for (int i = 0, n = sched.nallp.load(std::memory_order_acquire); i < n; i++) {
       P* p = sched.allp[i];
-      if (p->timer_next.load(std::memory_order_relaxed) <= now - kTimerLateNs) {
+      uint32_t status = p->status.load(std::memory_order_acquire);
+      // A running P's own M runs its timers at its next switch, into
+      // runnext (soon: preemption forces one); others need the monitor.
+      if ((status != kPRunning || !preempt_slice_ns()) &&
+          p->timer_next.load(std::memory_order_relaxed) <= now - kTimerLateNs) {
         run_timers(p, now);
         acted = true;
       }
-      switch (p->status.load(std::memory_order_acquire)) {
+      switch (status) {
         case kPSyscall: busy = true; acted |= check_syscall(p, samples[i], now); break;
         case kPRunning: busy = true; acted |= check_running(p, samples[i], now); break;
         default: samples[i].lent = nullptr; break;
       }
+    }
+    // Work queued with an idle P and nobody looking: its wakep came too
+    // early or found no kernel thread to be had.
+    if (sched.gq_size.load(std::memory_order_relaxed) && sched.npidle.load(std::memory_order_relaxed) &&
+        !sched.nmspinning.load(std::memory_order_relaxed)) {
+      wakep();
+      acted = true;
     }
     if (netpoll_has_waiters() && now - netpoll_last_poll_ns() >= kNetpollEveryNs)
       acted |= netpoll_poll(0) > 0;

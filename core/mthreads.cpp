@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <new>
 #include <pthread.h>
+#include <signal.h>
 
 #include "core/real.h"
 #include "core/sched_internal.h"
@@ -39,6 +40,8 @@ namespace {
 constexpr size_t kMStackSize = 256 * 1024;
 constexpr int kIdleReserve = 1;  // idle Ms kept for quick hand-offs
 constexpr int64_t kIdleExitNs = 2000000000;  // 2 s
+
+void pidle_push_locked(P* p);  // below, with the idle Ps
 
 // ---- idle and free Ms (under sched.lock) ------------------------------------
 
@@ -84,7 +87,13 @@ void warn_m_cap() {
 
 // ---- Ms -------------------------------------------------------------------
 
+// The signal mask Ms start with: the one of the thread that first created a
+// thread (the spawner itself blocks everything, and new threads inherit the
+// creator's mask).
+sigset_t m_signal_mask;
+
 void* m_thread_main(void* arg) {
+  sys::call6(SYS_rt_sigprocmask, SIG_SETMASK, long(&m_signal_mask), 0, 8);
   M* m = static_cast<M*>(arg);
   m->ktid = sys::gettid();
   m->g0.tcb = thread_pointer();
@@ -105,6 +114,14 @@ void* m_thread_main(void* arg) {
 }  // namespace
 
 using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+
+void block_signals() {
+  // sigfillset leaves out glibc's SIGCANCEL and SIGSETXID: set*id() must
+  // still reach these kernel threads.
+  sigset_t all;
+  sigfillset(&all);
+  sys::call6(SYS_rt_sigprocmask, SIG_BLOCK, long(&all), 0, 8);
+}
 
 bool create_kernel_thread(void* (*fn)(void*), void* arg, size_t stack) {
   static CreateFn real_create = real<CreateFn>("pthread_create");
@@ -148,62 +165,56 @@ bool newm(P* p, bool spinning) {
 
 // ---- the spawner ------------------------------------------------------------
 
-struct SpawnRequest {
-  P* p;
-  bool spinning;
-};
-SpinLock spawn_lock;
-SpawnRequest spawn_queue[kMaxAllP];  // a P is in at most one request
-int nspawn = 0;
-std::atomic<uint32_t> spawn_word{0};
+std::atomic<uint32_t> spawn_word{0};  // Ms asked for and not yet made
 std::atomic<bool> spawner_running{false};
+
+}  // namespace
 
 void give_back(P* p, bool spinning) {
   {
     SpinLockGuard l(sched.lock);
-    pidle_put_locked(p);
+    pidle_push_locked(p);
   }
   if (spinning) sched.nmspinning.fetch_sub(1, std::memory_order_relaxed);
 }
 
+namespace {
+
+// Makes the Ms asked for: for Ps that need one, and one ahead each time
+// the idle reserve is used (and at start), since making a kernel thread
+// takes the loader's TLS lock and allocates, and the G holding one of those
+// may be just what a P waiting for an M must run. New Ms start without a P
+// (a P waiting for one stays idle meanwhile) and take an idle P if work is
+// still there (find_runnable).
 void* spawner_main(void*) {
+  block_signals();
   for (;;) {
-    SpawnRequest r{nullptr, false};
-    {
-      SpinLockGuard l(spawn_lock);
-      if (nspawn) r = spawn_queue[--nspawn];
-      else spawn_word.store(0, std::memory_order_relaxed);
-    }
-    if (!r.p) {
+    if (!spawn_word.load(std::memory_order_acquire)) {
       sys::futex_wait(reinterpret_cast<uint32_t*>(&spawn_word), 0, nullptr);
       continue;
     }
-    // An M may have gone idle meanwhile: startm prefers it.
-    M* m;
-    {
-      SpinLockGuard l(sched.lock);
-      m = midle_get_locked();
-      if (m) {
-        m->spinning = r.spinning;
-        m->nextp = r.p;
-        m->park_word.store(1, std::memory_order_release);
-      }
-    }
-    if (m) {
-      sys::futex_wake(reinterpret_cast<uint32_t*>(&m->park_word), 1);
-    } else if (!newm(r.p, r.spinning)) {
-      give_back(r.p, r.spinning);
-    }
+    bool made = newm(nullptr, false);
+    spawn_word.fetch_sub(1, std::memory_order_release);
+    if (!made) spawn_word.store(0, std::memory_order_relaxed);  // at the cap: asked again later
   }
 }
 
+// Asks the spawner for one more M (the idle reserve ran out).
+void request_reserve_m() {
+  if (!spawner_running.load(std::memory_order_acquire)) return;
+  spawn_word.fetch_add(1, std::memory_order_release);
+  sys::futex_wake(reinterpret_cast<uint32_t*>(&spawn_word), 1);
+}
+
+// Gives p back to the idle list and asks the spawner for an M to take it,
+// unless as many are on the way as there are idle Ps.
 bool request_m(P* p, bool spinning) {
   if (!spawner_running.load(std::memory_order_acquire)) return false;
-  {
-    SpinLockGuard l(spawn_lock);
-    spawn_queue[nspawn++] = SpawnRequest{p, spinning};
-  }
-  spawn_word.store(1, std::memory_order_release);
+  give_back(p, spinning);
+  if (spawn_word.load(std::memory_order_relaxed) >=
+      uint32_t(sched.npidle.load(std::memory_order_relaxed)))
+    return true;
+  spawn_word.fetch_add(1, std::memory_order_release);
   sys::futex_wake(reinterpret_cast<uint32_t*>(&spawn_word), 1);
   return true;
 }
@@ -211,13 +222,13 @@ bool request_m(P* p, bool spinning) {
 }  // namespace
 
 void mthreads_forget_after_fork() {
-  new (&spawn_lock) SpinLock();
-  nspawn = 0;
   spawn_word.store(0, std::memory_order_relaxed);
   spawner_running.store(false, std::memory_order_relaxed);
 }
 
 bool start_m_spawner() {
+  sys::call6(SYS_rt_sigprocmask, SIG_BLOCK, 0, long(&m_signal_mask), 8);
+  spawn_word.store(kIdleReserve, std::memory_order_relaxed);
   if (!create_kernel_thread(spawner_main, nullptr, kMStackSize)) return false;
   spawner_running.store(true, std::memory_order_release);
   return true;
@@ -225,19 +236,28 @@ bool start_m_spawner() {
 
 // ---- idle Ps ----------------------------------------------------------------
 
-void pidle_put_locked(P* p) {
+namespace {
+// Onto the idle list, a lent spare too (it waits there for the M asked for
+// it, and goes back to the spares when an M next finds nothing for it).
+void pidle_push_locked(P* p) {
   p->m = nullptr;
+  p->status.store(kPIdle, std::memory_order_relaxed);
+  p->idle_next = sched.pidle;
+  sched.pidle = p;
+  sched.npidle.fetch_add(1, std::memory_order_release);
+}
+}  // namespace
+
+void pidle_put_locked(P* p) {
   if (p->spare) {
+    p->m = nullptr;
     p->status.store(kPSpareIdle, std::memory_order_relaxed);
     p->idle_next = sched.spare_idle;
     sched.spare_idle = p;
     sched.nspare_lent.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
-  p->status.store(kPIdle, std::memory_order_relaxed);
-  p->idle_next = sched.pidle;
-  sched.pidle = p;
-  sched.npidle.fetch_add(1, std::memory_order_release);
+  pidle_push_locked(p);
 }
 
 P* pidle_get_locked() {
@@ -286,6 +306,7 @@ void startm(P* p, bool spinning) {
     }
   }
   M* m = midle_get_locked();
+  bool reserve_used = m && sched.nmidle < kIdleReserve;
   if (m) {
     m->spinning = spinning;
     m->nextp = p;
@@ -294,11 +315,12 @@ void startm(P* p, bool spinning) {
   sched.lock.unlock();
   if (m) {
     sys::futex_wake(reinterpret_cast<uint32_t*>(&m->park_word), 1);
+    if (reserve_used) request_reserve_m();
     return;
   }
-  G* self = current_g();
-  bool may_allocate = self && !self->is_g0;
-  if (may_allocate ? newm(p, spinning) : request_m(p, spinning)) return;
+  // Only the spawner makes Ms: a G may get here from inside the allocator
+  // (a mutex unlock's wake), and making a kernel thread allocates.
+  if (request_m(p, spinning)) return;
   // No kernel thread to be had: the Gs run when an M frees up.
   give_back(p, spinning);
 }
@@ -318,14 +340,21 @@ void stop_spinning(M* m) {
 }
 
 void handoffp(P* p) {
-  if (!runq_empty(p) || sched.gq_size.load(std::memory_order_acquire) ||
-      p->timer_next.load(std::memory_order_acquire) != INT64_MAX) {
-    p->status.store(kPRunning, std::memory_order_relaxed);
-    startm(p, false);
-    return;
+  for (;;) {
+    if (!runq_empty(p) || sched.gq_size.load(std::memory_order_acquire) ||
+        p->timer_next.load(std::memory_order_acquire) != INT64_MAX) {
+      p->status.store(kPRunning, std::memory_order_relaxed);
+      startm(p, false);
+      return;
+    }
+    // Idle only if the global queue is still empty under the lock: a G
+    // queued there before saw no idle P to wake (its wakep came too early).
+    SpinLockGuard l(sched.lock);
+    if (sched.gq_size.load(std::memory_order_relaxed) == 0) {
+      pidle_put_locked(p);
+      return;
+    }
   }
-  SpinLockGuard l(sched.lock);
-  pidle_put_locked(p);
 }
 
 StopResult stopm(M* m, int64_t deadline_ns) {
@@ -336,7 +365,9 @@ StopResult stopm(M* m, int64_t deadline_ns) {
     sched.midle = m;
     sched.nmidle++;
   }
-  int64_t idle_since = sys::now_ns();
+  // Idle since it last ran a G, across the timer wake-ups in between.
+  if (!m->idle_since) m->idle_since = sys::now_ns();
+  int64_t& idle_since = m->idle_since;
   for (;;) {
     if (m->park_word.load(std::memory_order_acquire)) break;
     int64_t until = deadline_ns;

@@ -320,7 +320,17 @@ G* find_runnable(M* m) {
   constexpr int64_t kBusyRetryNs = 1000000;
   int64_t not_before = 0;
   for (;;) {
+    if (!m->p && any_work()) {  // a new M, or one whose P was given away
+      SpinLockGuard l(sched.lock);
+      if (P* p = pidle_get_locked()) acquirep(m, p);
+    }
     if (!m->p) {
+      // A spinning M (made or woken for work) that found no P to take: it
+      // is not looking for work any more.
+      if (m->spinning) {
+        m->spinning = false;
+        sched.nmspinning.fetch_sub(1, std::memory_order_acq_rel);
+      }
       int64_t earliest = earliest_timer();
       if (earliest < not_before) earliest = not_before;
       if (!wait_idle(m, earliest)) return nullptr;  // the M exits
@@ -337,6 +347,7 @@ G* find_runnable(M* m) {
     run_all_timers();
     if (G* g = find_runnable_fast(m, true)) {
       stop_spinning(m);
+      m->idle_since = 0;
       return g;
     }
     // Before giving up the P: descriptors that became ready (their Gs come
@@ -484,6 +495,17 @@ void ready(G* g, bool next) {
 
 void yield_current(G* self) { switch_away(self, fin_requeue, nullptr); }
 
+namespace {
+void fin_to_global_queue(G* prev, void*) {
+  prev->status.store(kGRunnable, std::memory_order_release);
+  prev->next = nullptr;
+  global_put_batch(prev, prev, 1);
+  wakep();
+}
+}  // namespace
+
+void yield_to_global_queue(G* self) { switch_away(self, fin_to_global_queue, nullptr); }
+
 uint64_t begin_wait(G* self) {
   uint64_t seq = (self->wait_state.load(std::memory_order_relaxed) >> 2) + 1;
   self->wait_state.store(seq << 2 | kWaitPending, std::memory_order_release);
@@ -523,6 +545,9 @@ void fin_park_timed_out(G* prev, void* lock) { park_prev(prev, lock, true); }
 
 WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlock,
                       void (*on_timeout)(G*)) {
+  // A signal handler parking on a G in a blocking call: the P may have been
+  // retaken; never run other Gs on it.
+  if (self->status.load(std::memory_order_relaxed) == kGSyscall) take_p_back_without_switch(self);
   self->status.store(kGRunning, std::memory_order_relaxed);
   FinishFn fin = fin_park;
   self->timer.on_timeout = on_timeout;  // also unlinks on interruption
@@ -579,6 +604,10 @@ extern "C" [[noreturn]] void weft_context_start(void*) {
   using namespace weft;
   G* g = current_g();
   if (g->is_g0) {
+    // M0's g0 has a TCB of weft's making: a signal handler of the program
+    // may run on it (a process-directed signal landing on an idle M), and
+    // libc's per-thread set-up (ctype tables) must be there.
+    tls_enter_new_g(g->tcb);
     m_loop(g->m);  // M0 never exits (stopm)
     __builtin_trap();
   }

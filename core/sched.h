@@ -62,7 +62,9 @@ struct P {
   // Progress counters the monitor samples (written by the owner only).
   std::atomic<uint32_t> schedtick{0};
   std::atomic<uint32_t> syscalltick{0};
-  std::atomic<int64_t> syscall_since_ns{0};
+  // 1 << 32 | schedtick: the monitor asked the M to preempt the G it has
+  // run since that tick (core/preempt.cpp).
+  std::atomic<uint64_t> preempt_at{0};
 
   // Time slice (owner only). A G taken from runnext inherits the slice of
   // the G that readied it, so a pair that keeps waking each other shares
@@ -109,6 +111,7 @@ struct M {
   bool spinning = false;
   std::atomic<uint32_t> park_word{0};  // futex: 1 = woken with work
   std::atomic<int32_t> runtime_sleeps{0};  // asleep for a runtime lock
+  int64_t idle_since = 0;         // when it last stopped running Gs (0: running)
 
   void* native_robust_head = nullptr;  // what its task registered with the kernel
 
@@ -175,6 +178,9 @@ bool complete_wait(G* g, uint64_t seq, WaitResult r);
 
 // Puts self at the back of its P's run queue and runs the next G.
 void yield_current(G* self);
+// Puts self at the back of the global queue (behind the Gs every P takes
+// from there) and runs the next G: for a G preempted or left without a P.
+void yield_to_global_queue(G* self);
 
 // The scheduling loop of an M's g0; returns when the M is to exit (an idle
 // M above the reserve; never M0).

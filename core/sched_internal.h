@@ -40,6 +40,11 @@ void handoffp(P* p);
 // enough is told to exit (its caller returns up to m_thread_main).
 enum class StopResult { kHanded, kTimedOut, kExit };
 StopResult stopm(M* m, int64_t deadline_ns);
+// Puts p on the idle list (as a P nobody could take an M for).
+void give_back(P* p, bool spinning);
+// Blocks every signal but glibc's internal ones in the calling runtime
+// thread (monitor, spawner): a program's handler must not run there.
+void block_signals();
 // A detached kernel thread from glibc's pthread_create, with `stack` bytes
 // of stack besides the static TLS.
 bool create_kernel_thread(void* (*fn)(void*), void* arg, size_t stack);
@@ -51,6 +56,10 @@ bool start_m_spawner();
 // Takes p from the M that is in a system call with it (the monitor decides
 // when); false if the M returned first.
 bool retake_syscall_p(P* p);
+// Ends self's system-call state where it must not switch (it is about to
+// park, holding a wait list's lock): its P back if still its own, else any
+// idle P, else none (m->p == nullptr; the park then goes through g0).
+void take_p_back_without_switch(G* self);
 
 // ---- spare Ps (core/mthreads.cpp, lent by core/monitor.cpp) --------------
 // A spare P marked running (nullptr when all kMaxAllP slots are used).

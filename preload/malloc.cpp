@@ -39,7 +39,10 @@ class CacheLease {
  public:
   CacheLease() {
     G* g = current_g();
-    if (!g || g->is_g0 || !g->m->p) return;
+    // A G in a blocking call (a signal handler runs on it) may have lost
+    // its P to another M: it uses no P's cache.
+    if (!g || g->is_g0 || !g->m->p || g->status.load(std::memory_order_relaxed) == kGSyscall)
+      return;
     P* p = g->m->p;
     if (p->alloc_cache_busy.load(std::memory_order_acquire)) {
       flags_ = kTcacheNone;

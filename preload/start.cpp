@@ -10,6 +10,7 @@
 // back; WEFT_STRICT=1 makes that fatal.
 #include <atomic>
 #include <limits.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/context.h"
+#include "core/preempt.h"
 #include "core/real.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
@@ -83,6 +85,32 @@ int max_ms_from_env() {
     return kMaxMs;
   }
   return int(v);
+}
+
+// WEFT_PREEMPT_MS: the time slice after which a G that runs without
+// blocking is preempted (0: never), 10 ms as Go unless set, up to 1000.
+// WEFT_PREEMPT_SIGNAL: the signal weft uses for it, SIGURG (23) unless set;
+// one the program does not rely on (its own deliveries are passed on).
+void apply_preemption_from_env() {
+  long ms = 10, sig = SIGURG;
+  char* end;
+  if (const char* s = env("WEFT_PREEMPT_MS"); s && *s) {
+    long v = strtol(s, &end, 10);
+    if (*end || v < 0 || v > 1000)
+      warn("WEFT_PREEMPT_MS must be an integer in 0..1000; using 10");
+    else
+      ms = v;
+  }
+  if (const char* s = env("WEFT_PREEMPT_SIGNAL"); s && *s) {
+    long v = strtol(s, &end, 10);
+    if (*end || v < 1 || v > SIGRTMAX || v == SIGKILL || v == SIGSTOP || v == SIGSEGV ||
+        v == SIGBUS || v == SIGFPE || v == SIGILL || v == SIGTRAP || (v >= 32 && v < SIGRTMIN))
+      warn("WEFT_PREEMPT_SIGNAL must be a catchable signal number; using SIGURG (23)");
+    else
+      sig = v;
+  }
+  const char* why = nullptr;
+  if (!preempt_init(int(sig), ms * 1000000, &why)) warn(why);
 }
 
 // WEFT_STACK_SIZE: the stack size of threads created with default
@@ -159,6 +187,7 @@ void start() {
   if (!g0_tcb) return fall_back("cannot allocate the scheduler's stack");
   g_entry_hook = thread_start;
   sched_init(nprocs, max_ms_from_env(), &main_g, g0_tcb, g0_top);
+  apply_preemption_from_env();
   // From here on the main thread is a G.
   tcb_field<G*>(main_tcb, tcb_off::kCurrentG) = &main_g;
   state.store(kActive, std::memory_order_release);
