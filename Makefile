@@ -7,7 +7,8 @@ CC       ?= gcc
 BUILD    := build
 PREFIX   ?= /usr/local
 
-DEPS_PKGS := g++ make libgtest-dev libbenchmark-dev libjemalloc-dev python3 pigz xz-utils zstd libgomp1
+DEPS_PKGS := g++ make libgtest-dev libbenchmark-dev libjemalloc-dev python3 pigz xz-utils zstd libgomp1 \
+             pbzip2 lbzip2 git nodejs ruby memcached
 JEMALLOC_PIC := /usr/lib/x86_64-linux-gnu/libjemalloc_pic.a
 
 WARN      := -Wall -Wextra -Wno-unused-parameter

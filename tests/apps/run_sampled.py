@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Runs a command and records the most kernel tasks (threads) it had at once.
 
-usage: run_sampled.py [-e VAR=VALUE]... [-m LIB] TIMEOUT_S OUTFILE -- CMD [ARG]...
+usage: run_sampled.py [-e VAR=VALUE]... [-u VAR]... [-m LIB] TIMEOUT_S OUTFILE -- CMD [ARG]...
 
 Model: the sampler itself always runs natively; only CMD gets the -e variables
-(so LD_PRELOAD=libweft.so reaches the program and nothing else). CMD inherits
+(so LD_PRELOAD=libweft.so reaches the program and nothing else) and loses the
+-u ones (so a WEFT_PROCS of the caller's cannot replace weft's default). CMD inherits
 stdin/stdout/stderr. While CMD runs, the 'Threads:' line of /proc/PID/status
 (the kernel's own count of tasks in the thread group, O(1) to read) is read
 about every millisecond through one open descriptor with pread, and the
@@ -39,10 +40,12 @@ def main():
     args = sys.argv[1:]
     env = dict(os.environ)
     lib = None
-    while args and args[0] in ("-e", "-m"):
+    while args and args[0] in ("-e", "-u", "-m"):
         if args[0] == "-e":
             name, _, value = args[1].partition("=")
             env[name] = value
+        elif args[0] == "-u":
+            env.pop(args[1], None)
         else:
             lib = os.path.realpath(args[1]).encode()
         args = args[2:]
