@@ -19,6 +19,7 @@
 // monitor and the returning M ever move a P out of kPSyscall.
 #include "core/blocking.h"
 #include "core/sched_internal.h"
+#include "core/stats.h"
 #include "core/sys.h"
 
 namespace weft {
@@ -82,6 +83,7 @@ void exit_blocking_syscall() {
 bool retake_syscall_p(P* p) {
   uint32_t expected = kPSyscall;
   if (!p->status.compare_exchange_strong(expected, kPIdle, std::memory_order_acq_rel)) return false;
+  stat_add(kStatHandoffs);
   handoffp(p);
   return true;
 }

@@ -24,6 +24,7 @@
 #include "core/stack.h"
 #include "core/sys.h"
 #include "core/tls.h"
+#include "core/trace.h"
 #include "core/warn.h"
 #include "preload/checks.h"
 #include "preload/malloc_conf.h"
@@ -159,6 +160,7 @@ void start() {
   if (!g0_tcb) return fall_back("cannot allocate the scheduler's stack");
   g_entry_hook = thread_start;
   sched_init(nprocs, max_ms_from_env(), &main_g, g0_tcb, g0_top);
+  debug_configure(env("WEFT_DEBUG"));
   // From here on the main thread is a G.
   tcb_field<G*>(main_tcb, tcb_off::kCurrentG) = &main_g;
   state.store(kActive, std::memory_order_release);
