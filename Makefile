@@ -8,7 +8,7 @@ BUILD    := build
 PREFIX   ?= /usr/local
 
 DEPS_PKGS := g++ make libgtest-dev libbenchmark-dev libjemalloc-dev python3 pigz xz-utils zstd libgomp1 \
-             pbzip2 lbzip2 git nodejs ruby memcached
+             pbzip2 lbzip2 git nodejs ruby memcached gdb
 JEMALLOC_PIC := /usr/lib/x86_64-linux-gnu/libjemalloc_pic.a
 
 WARN      := -Wall -Wextra -Wno-unused-parameter
@@ -24,10 +24,12 @@ COMPARE_SRCS  := $(wildcard tests/compare/*.c tests/compare/*.cpp)
 COMPARE_BINS  := $(patsubst tests/compare/%,$(BUILD)/tests/compare/%,$(basename $(COMPARE_SRCS)))
 TESTLIB_SRCS  := $(wildcard tests/compare/lib/*.c)
 TESTLIB_SOS   := $(patsubst tests/compare/lib/%.c,$(BUILD)/tests/compare/lib/%.so,$(TESTLIB_SRCS))
+OBS_SRCS      := $(wildcard tests/obs/*.c)
+OBS_BINS      := $(patsubst tests/obs/%.c,$(BUILD)/tests/obs/%,$(OBS_SRCS))
 BENCH_SRCS    := $(wildcard tests/bench/*.cpp)
 BENCH_BINS    := $(patsubst tests/bench/%.cpp,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all deps test unit compare apps bench demo install clean
+.PHONY: all deps test unit compare apps obs bench demo install clean
 all: deps $(BUILD)/libweft.so
 
 deps:
@@ -94,7 +96,15 @@ compare: all $(COMPARE_BINS) $(TESTLIB_SOS)
 apps: all
 	tests/apps/run_apps.sh
 
-test: unit compare apps
+# WEFT_DEBUG, the launcher's tracing flags and the gdb extension.
+$(BUILD)/tests/obs/%: tests/obs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $<
+
+obs: all $(OBS_BINS)
+	tests/obs/run_obs.py $(BUILD)/tests/obs/obs_parked
+
+test: unit compare apps obs
 
 # ---- benchmarks and demo -------------------------------------------------
 $(BUILD)/bench/%: tests/bench/%.cpp tests/bench/bench_common.h
@@ -114,6 +124,7 @@ demo: all $(BUILD)/demo
 install: all
 	install -D -m 755 $(BUILD)/libweft.so $(DESTDIR)$(PREFIX)/lib/weft/libweft.so
 	install -D -m 755 scripts/weft $(DESTDIR)$(PREFIX)/bin/weft
+	install -D -m 644 scripts/weft-gdb.py $(DESTDIR)$(PREFIX)/share/weft/weft-gdb.py
 	install -D -m 644 man/weft.1 $(DESTDIR)$(PREFIX)/share/man/man1/weft.1
 	install -D -m 644 man/libweft.7 $(DESTDIR)$(PREFIX)/share/man/man7/libweft.7
 

@@ -22,6 +22,7 @@
 #include "core/sched_internal.h"
 #include "core/stack.h"
 #include "core/sys.h"
+#include "core/trace.h"
 
 namespace weft {
 namespace {
@@ -82,6 +83,7 @@ void rebuild_after_fork() {
   stacks_after_fork();
   monitor_forget_after_fork();
   mthreads_forget_after_fork();
+  debug_forget_after_fork();
 }
 
 }  // namespace

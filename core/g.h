@@ -82,6 +82,12 @@ struct G {
   bool wq_queued = false;
   bool wq_leader = false;
 
+  // The descriptors it waits for in the netpoller (core/netpoll.cpp): the
+  // first one and how many; for diagnostics only (core/trace.cpp,
+  // scripts/weft-gdb.py), written by the G itself.
+  int32_t poll_fd = -1;
+  int32_t poll_nfds = 0;
+
   // Life cycle (shim/): joinable / detached / exited, see shim/thread.h.
   std::atomic<uint32_t> life{0};
   std::atomic<G*> joiner{nullptr};

@@ -19,6 +19,7 @@
 // monitor and the returning M ever move a P out of kPSyscall.
 #include "core/blocking.h"
 #include "core/sched_internal.h"
+#include "core/stats.h"
 #include "core/sys.h"
 
 namespace weft {
@@ -79,6 +80,7 @@ bool retake_syscall_p(P* p) {
   uint32_t expected = kPSyscall;
   if (!p->status.compare_exchange_strong(expected, kPIdle, std::memory_order_acq_rel)) return false;
   p->m = nullptr;  // in transit: the monitor must not take the old M for its owner
+  stat_add(kStatHandoffs);
   handoffp(p);
   return true;
 }

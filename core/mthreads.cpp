@@ -30,6 +30,7 @@
 
 #include "core/real.h"
 #include "core/sched_internal.h"
+#include "core/stats.h"
 #include "core/sys.h"
 #include "core/tls.h"
 #include "core/warn.h"
@@ -155,7 +156,11 @@ bool newm(P* p, bool spinning) {
   m->id = id;
   m->nextp = p;
   m->spinning = spinning;
-  if (create_kernel_thread(m_thread_main, m, kMStackSize)) return true;
+  if (create_kernel_thread(m_thread_main, m, kMStackSize)) {
+    stat_add(kStatMsCreated);
+    stat_peak(kStatMsPeak, sched.mcount.load(std::memory_order_relaxed));
+    return true;
+  }
   SpinLockGuard l(sched.lock);
   sched.mcount.fetch_sub(1, std::memory_order_relaxed);
   m->free_next = sched.mfree;
@@ -283,6 +288,7 @@ P* spare_get_locked() {
     sched.nallp.store(n + 1, std::memory_order_release);
   }
   sched.nspare_lent.fetch_add(1, std::memory_order_relaxed);
+  stat_add(kStatSpareLent);
   p->status.store(kPRunning, std::memory_order_relaxed);
   return p;
 }
@@ -387,6 +393,7 @@ StopResult stopm(M* m, int64_t deadline_ns) {
     if (sched.nmidle > kIdleReserve) {
       midle_remove_locked(m);
       sched.mcount.fetch_sub(1, std::memory_order_relaxed);
+      stat_add(kStatMsExited);
       return StopResult::kExit;
     }
     idle_since = sys::now_ns();  // part of the reserve: keep waiting

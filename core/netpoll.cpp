@@ -68,6 +68,7 @@
 #include <sys/mman.h>
 
 #include "core/sched.h"
+#include "core/stats.h"
 #include "core/sys.h"
 #include "core/timer_heap.h"
 
@@ -353,13 +354,24 @@ int wait_entries(G* self, const PollWant* want, int n, Waiter* ws, int64_t deadl
   return res == kWaitTimedOut ? ETIMEDOUT : res == kWaitInterrupted ? EINTR : 0;
 }
 
+// wait_entries, with what the G waits for noted in it for diagnostics.
+int wait_entries_noted(const PollWant* want, int n, Waiter* ws, int64_t deadline_ns) {
+  G* self = current_g();
+  self->poll_fd = -1;
+  for (int i = 0; i < n && self->poll_fd < 0; i++) self->poll_fd = want[i].fd;
+  self->poll_nfds = n;
+  int e = wait_entries(self, want, n, ws, deadline_ns);
+  self->poll_nfds = 0;
+  return e;
+}
+
 }  // namespace
 
 int netpoll_wait(int fd, uint32_t mode, int64_t deadline_ns) {
   if (fd < 0) return EBADF;
   PollWant want{fd, mode};
   Waiter w;
-  return wait_entries(current_g(), &want, 1, &w, deadline_ns);
+  return wait_entries_noted(&want, 1, &w, deadline_ns);
 }
 
 int netpoll_wait_many(const PollWant* want, int n, int64_t deadline_ns) {
@@ -367,13 +379,13 @@ int netpoll_wait_many(const PollWant* want, int n, int64_t deadline_ns) {
   constexpr int kOnStack = 8;
   if (n <= kOnStack) {
     Waiter ws[kOnStack];
-    return wait_entries(current_g(), want, n, ws, deadline_ns);
+    return wait_entries_noted(want, n, ws, deadline_ns);
   }
   size_t bytes = sizeof(Waiter) * size_t(n);
   auto* ws = static_cast<Waiter*>(
       sys::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
   if (!ws) return EPERM;
-  int e = wait_entries(current_g(), want, n, ws, deadline_ns);
+  int e = wait_entries_noted(want, n, ws, deadline_ns);
   sys::munmap(ws, bytes);
   return e;
 }
@@ -469,7 +481,9 @@ int netpoll_poll(int64_t until_ns) {
   if (n <= 0) return 0;  // EINTR: the caller looks again
   Woken woken;
   for (long i = 0; i < n; i++) handle_event(evs[i], &woken);
-  return woken.ready_all();
+  int readied = woken.ready_all();
+  stat_add(kStatNetpollWakeups, readied);
+  return readied;
 }
 
 void netpoll_break() {

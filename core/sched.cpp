@@ -11,6 +11,7 @@
 #include "core/netpoll.h"
 #include "core/sched_internal.h"
 #include "core/signal.h"
+#include "core/stats.h"
 #include "core/real.h"
 #include "core/sys.h"
 #include "core/timer_heap.h"
@@ -268,7 +269,7 @@ G* find_runnable_scan(M* m, bool take_runnext) {
     for (int i = 0; i < n; i++) {
       P* victim = sched.allp[(start + i) % n];
       if (victim == p) continue;
-      if (G* g = runq_steal(p, victim, last)) return g;
+      if (G* g = runq_steal(p, victim, last)) return stat_add(kStatSteals), g;
     }
   }
   return nullptr;

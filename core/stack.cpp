@@ -11,6 +11,7 @@
 #include "core/context.h"
 #include "core/g.h"
 #include "core/sched.h"
+#include "core/stats.h"
 #include "core/sys.h"
 #include "core/tls.h"
 #include "core/warn.h"
@@ -350,6 +351,7 @@ G* g_alloc(const StackRequest& req, int* err) {
       if (old->map_size != size || old->guard != guard) continue;
       *pp = old->free_next;
       p->nfree--;
+      stat_add(kStatStackHits);
       uint64_t wait_state = old->wait_state.load(std::memory_order_relaxed);
       void* tcb = old->tcb;
       G* g = layout(old->map_base, size, guard, false, old->arena);
@@ -359,6 +361,7 @@ G* g_alloc(const StackRequest& req, int* err) {
       return nullptr;
     }
   }
+  stat_add(kStatStackMisses);
   int32_t arena;
   char* base = take_block(size, guard, &arena);
   if (!base) return nullptr;

@@ -9,8 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/g.h"
 #include "core/self.h"
 #include "core/sys.h"
+
+// Where a debugger finds the Gs (scripts/weft-gdb.py reads it through
+// libweft.so's debug information): glibc's two thread lists, and the
+// offsets in a TCB of its link in them, its G pointer and its tid
+// (core/self.h).
+struct WeftDebugThreadLists {
+  void* lists[2];
+  uint32_t list_off;
+  uint32_t g_off;
+  uint32_t tid_off;
+};
+extern "C" {
+__attribute__((used)) WeftDebugThreadLists weft_debug_thread_lists;
+}
 
 // glibc-private entry points, resolved at start-up so that a glibc without
 // them makes weft fall back to native threads instead of failing to load.
@@ -28,6 +43,7 @@ struct ListHead {
   ListHead* prev;
 };
 ListHead* stack_user;
+ListHead* stack_used;
 uint32_t* stack_cache_lock;
 
 // glibc's lll_lock protocol on GL(dl_stack_cache_lock): 0 free, 1 held,
@@ -49,6 +65,9 @@ bool find_stack_lists() {
   // each), _dl_stack_cache_actsize, _dl_in_flight_stack, then the lock.
   if (!rtld || !used || !user || user[2] != used[2] + sizeof(ListHead)) return false;
   stack_user = reinterpret_cast<ListHead*>(rtld + user[2]);
+  stack_used = reinterpret_cast<ListHead*>(rtld + used[2]);
+  weft_debug_thread_lists = {{stack_user, stack_used}, weft::tcb_off::kList, weft::tcb_off::kCurrentG,
+                             weft::tcb_off::kTid};
   stack_cache_lock = reinterpret_cast<uint32_t*>(rtld + user[2] + 2 * sizeof(ListHead) + 16);
   return true;
 }
@@ -195,6 +214,19 @@ void tcb_unlink(void* tcb) {
   e->prev->next = e->next;
   lll_unlock(stack_cache_lock);
   e->next = e->prev = nullptr;
+}
+
+void for_each_linked_g(bool (*fn)(G*, void*), void* arg) {
+  lll_lock(stack_cache_lock);
+  bool more = true;
+  for (ListHead* head : {stack_user, stack_used}) {
+    for (ListHead* e = head->prev; more && e != head; e = e->prev) {  // oldest first
+      char* tcb = reinterpret_cast<char*>(e) - tcb_off::kList;
+      G* g = __atomic_load_n(&tcb_field<G*>(tcb, tcb_off::kCurrentG), __ATOMIC_RELAXED);
+      if (g && !g->is_g0) more = fn(g, arg);
+    }
+  }
+  lll_unlock(stack_cache_lock);
 }
 
 void tls_enter_new_g(void* tcb) {

@@ -42,6 +42,16 @@ void tcb_release_thread_buffers(void* tcb);
 void tcb_link(void* tcb);
 void tcb_unlink(void* tcb);
 
+// Calls fn(g, arg), oldest first, for the Gs whose TCBs are on glibc's
+// thread lists (each G from tcb_link to tcb_unlink, the main thread's, and
+// in a fork child the forking G's) until fn returns false, holding the
+// lists' lock: none of them can get past tcb_unlink meanwhile, so their Gs
+// stay mapped (core/stack.h). Ms' g0s and native threads are skipped. fn
+// runs under a lock that pthread_create and ld.so (dlopen) take too: it
+// must be short, take no lock and call nothing that could.
+// For diagnostics (core/trace.cpp).
+void for_each_linked_g(bool (*fn)(G*, void*), void* arg);
+
 // Per-G libc set-up that must run on the G with %fs at its TCB.
 void tls_enter_new_g(void* tcb);
 

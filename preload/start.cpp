@@ -26,6 +26,7 @@
 #include "core/stack.h"
 #include "core/sys.h"
 #include "core/tls.h"
+#include "core/trace.h"
 #include "core/warn.h"
 #include "preload/checks.h"
 #include "preload/malloc_conf.h"
@@ -188,6 +189,7 @@ void start() {
   g_entry_hook = thread_start;
   sched_init(nprocs, max_ms_from_env(), &main_g, g0_tcb, g0_top);
   apply_preemption_from_env();
+  debug_configure(env("WEFT_DEBUG"));
   // From here on the main thread is a G.
   tcb_field<G*>(main_tcb, tcb_off::kCurrentG) = &main_g;
   state.store(kActive, std::memory_order_release);

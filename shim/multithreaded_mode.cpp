@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "core/monitor.h"
+#include "core/trace.h"
 #include "core/warn.h"
 #include "core/self.h"
 #include "core/tls.h"
@@ -37,6 +38,7 @@ void enter_multithreaded_mode() {
   tcb_field<int>(main_tcb, tcb_off::kMultipleThreads) = 1;
   if (!start_monitor() && !failed.exchange(true))
     warn("cannot start the monitor thread; a thread blocked in the kernel holds up the others");
+  start_tracer();
 }
 
 }  // namespace weft

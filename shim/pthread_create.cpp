@@ -9,6 +9,7 @@
 #include "core/real.h"
 #include "core/sched.h"
 #include "core/stack.h"
+#include "core/stats.h"
 #include "core/tls.h"
 #include "shim/c11.h"
 #include "shim/thread.h"
@@ -77,7 +78,9 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   g->life.store(detach == PTHREAD_CREATE_DETACHED ? kDetached : kJoinable, std::memory_order_relaxed);
   *out = handle_of(g);
   tcb_link(g->tcb);
-  live_threads.fetch_add(1, std::memory_order_relaxed);
+  int alive = live_threads.fetch_add(1, std::memory_order_relaxed) + 1;
+  stat_add(kStatThreadsCreated);
+  stat_peak(kStatThreadsPeak, alive);
   ready(g, true);
   return 0;
 }

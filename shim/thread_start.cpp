@@ -9,6 +9,7 @@
 #include "core/futex.h"
 #include "core/sched.h"
 #include "core/stack.h"
+#include "core/stats.h"
 #include "core/tls.h"
 #include "preload/malloc.h"
 #include "shim/keys.h"
@@ -65,6 +66,7 @@ void thread_reap(G* g) {
   free(g->affinity);
   g->affinity = nullptr;
   if (!g->is_main) tcb_unlink(g->tcb);
+  stat_add(kStatThreadsExited);
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
   // A thread on a stack of its caller's gives back its TLS itself, as
   // NPTL's detached ones do: that takes the allocator's locks, which the
