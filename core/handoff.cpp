@@ -18,6 +18,7 @@
 // parks inside the call first takes the P back (switch_away). Only the
 // monitor and the returning M ever move a P out of kPSyscall.
 #include "core/blocking.h"
+#include "core/prio_runq.h"
 #include "core/sched_internal.h"
 #include "core/sys.h"
 
@@ -26,8 +27,10 @@ namespace {
 
 void fin_to_global_queue(G* prev, void*) {
   prev->status.store(kGRunnable, std::memory_order_release);
-  prev->next = nullptr;
-  global_put_batch(prev, prev, 1);
+  if (!rt_put(prev, false)) {
+    prev->next = nullptr;
+    global_put_batch(prev, prev, 1);
+  }
   wakep();
 }
 
