@@ -19,6 +19,7 @@
 #include <pthread.h>
 
 #include "core/futex.h"
+#include "core/prio_runq.h"
 #include "core/sched_internal.h"
 #include "core/stack.h"
 #include "core/sys.h"
@@ -80,6 +81,7 @@ void rebuild_after_fork() {
     acquirep(m, mine);
   }
   futex_forget_waiters_after_fork();
+  rt_forget_after_fork();
   stacks_after_fork();
   monitor_forget_after_fork();
   mthreads_forget_after_fork();

@@ -114,6 +114,12 @@ struct G {
   // written by the G and by a canceller that signals its M.
   std::atomic<uint32_t> kcall{0};
 
+  // Real-time scheduling (core/prio_runq.h): level 1..99 | kRtRoundRobin,
+  // 0 for the fair policies; the level it is queued at (under the queue's
+  // lock; 0 when not in the real-time queue).
+  std::atomic<uint32_t> rt{0};
+  uint8_t rt_queued = 0;
+
   // Per-P stack cache link when free.
   G* free_next = nullptr;
 };

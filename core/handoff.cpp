@@ -18,6 +18,7 @@
 // parks inside the call first takes the P back (switch_away). Only the
 // monitor and the returning M ever move a P out of kPSyscall.
 #include "core/blocking.h"
+#include "core/prio_runq.h"
 #include "core/sched_internal.h"
 #include "core/stats.h"
 #include "core/sys.h"

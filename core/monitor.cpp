@@ -40,6 +40,7 @@
 
 #include "core/netpoll.h"
 #include "core/preempt.h"
+#include "core/prio_runq.h"
 #include "core/sched_internal.h"
 #include "core/sys.h"
 #include "core/timer_heap.h"
@@ -153,7 +154,7 @@ bool check_running(P* p, Sample& s, int64_t now) {
     return false;
   }
   bool work_waits = !runq_empty(p) || p->timer_next.load(std::memory_order_relaxed) <= now ||
-                    (sched.gq_size.load(std::memory_order_relaxed) &&
+                    ((sched.gq_size.load(std::memory_order_relaxed) || rt_waiting()) &&
                      sched.npidle.load(std::memory_order_relaxed) == 0);
   if (!work_waits) return false;
   M* m = p->m;

@@ -9,6 +9,7 @@
 #include "core/blocking.h"
 #include "core/context.h"
 #include "core/netpoll.h"
+#include "core/prio_runq.h"
 #include "core/sched_internal.h"
 #include "core/signal.h"
 #include "core/stats.h"
@@ -210,7 +211,7 @@ G* global_get(P* p) {
 }  // namespace
 
 bool any_work() {
-  if (sched.gq_size.load(std::memory_order_acquire)) return true;
+  if (sched.gq_size.load(std::memory_order_acquire) || rt_waiting()) return true;
   for (int i = 0, n = sched.nallp.load(std::memory_order_acquire); i < n; i++)
     if (!runq_empty(sched.allp[i])) return true;
   return false;
@@ -255,6 +256,7 @@ G* find_runnable_scan(M* m, bool take_runnext) {
   P* p = m->p;
   uint32_t tick = p->schedtick.load(std::memory_order_relaxed) + 1;
   p->schedtick.store(tick, std::memory_order_relaxed);
+  if (G* g = rt_get()) return g;  // real-time Gs first (core/prio_runq.h)
   if (tick % kGlobalQueueTick == 0)
     if (G* g = global_get(p)) return start_slice(p), g;
   if (G* g = runnext_pop(p)) return g;
@@ -388,12 +390,13 @@ G* find_runnable(M* m) {
 void switch_to(M* m, G* from, G* to) {
   to->m = m;
   if (!to->is_g0) to->status.store(kGRunning, std::memory_order_relaxed);
+  if (m->p) note_running(m->p, to);
   weft_switch(&from->sp, to->sp, to->tcb);
 }
 
 void fin_requeue(G* prev, void*) {
   prev->status.store(kGRunnable, std::memory_order_release);
-  runq_put(prev->m->p, prev, false);
+  if (!rt_put(prev, false)) runq_put(prev->m->p, prev, false);
 }
 
 }  // namespace
@@ -423,6 +426,7 @@ void wired_park(G* self, FinishFn fin, void* arg) {
     sys::futex_wait(reinterpret_cast<uint32_t*>(&m->park_word), 0, nullptr);
   acquirep(m, m->nextp);
   m->nextp = nullptr;
+  note_running(m->p, self);
   self->status.store(kGRunning, std::memory_order_relaxed);
 }
 }  // namespace
@@ -461,6 +465,10 @@ namespace {
 // Puts g (which nobody else can ready) on the caller's run queue.
 void enqueue(G* g, bool next) {
   g->status.store(kGRunnable, std::memory_order_relaxed);
+  if (rt_put(g, false)) {
+    wakep();
+    return;
+  }
   // A G in a system call (a signal handler runs on it) does not own its
   // P's queue any more: the monitor may have given the P away.
   G* self = current_g();
@@ -499,8 +507,10 @@ void yield_current(G* self) { switch_away(self, fin_requeue, nullptr); }
 namespace {
 void fin_to_global_queue(G* prev, void*) {
   prev->status.store(kGRunnable, std::memory_order_release);
-  prev->next = nullptr;
-  global_put_batch(prev, prev, 1);
+  if (!rt_put(prev, false)) {
+    prev->next = nullptr;
+    global_put_batch(prev, prev, 1);
+  }
   wakep();
 }
 }  // namespace

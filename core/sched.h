@@ -5,6 +5,8 @@
 // thread (made with glibc's pthread_create; M0 is the process's main thread)
 // and runs Gs only while it holds a P. Each M has a g0: a scheduler context
 // with its own stack and TCB, where it looks for work and sleeps.
+// Real-time Gs (SCHED_FIFO, SCHED_RR) wait in one process-wide queue ordered
+// by priority instead, which every P looks at first (core/prio_runq.h).
 //
 // Switching. A G gives up its M with switch_away(fin, arg): the scheduler
 // picks the next G (or the M's g0) and switches straight to it; the *next*
@@ -73,6 +75,12 @@ struct P {
   // inherited pick of the slice reads the clock.
   uint32_t inherited_picks = 0;
   int64_t slice_start_ns = 0;
+
+  // The real-time value (G::rt) of the G its M runs, and when that G's
+  // SCHED_RR slice began (core/prio_runq.h): written by the owner, read by
+  // anyone deciding on preemption.
+  std::atomic<uint32_t> running_rt{0};
+  std::atomic<int64_t> rr_since_ns{0};
 
   // Local run queue: the owner pushes at tail and pops at head; thieves CAS
   // the head (Go's lock-free ring).
@@ -159,8 +167,9 @@ void switch_away(G* self, FinishFn fin, void* arg);
 // Runs the pending finish action of m (see top).
 void finish_switch(M* m);
 
-// Makes a waiting or new G runnable: on the caller's P (runnext when
-// `next`), else on the global queue; wakes an idle P if nobody spins.
+// Makes a waiting or new G runnable: a real-time G in the real-time queue
+// (core/prio_runq.h), others on the caller's P (runnext when `next`), else
+// on the global queue; wakes an idle P if nobody spins.
 void ready(G* g, bool next = true);
 
 // Parks self until a waker completes its wait (wake_waiter) or, if

@@ -11,13 +11,16 @@
 // and leaves priomax raised; later locks at or below it succeed. This
 // reproduces that observable history exactly. A native thread really
 // changes its kernel priority, as in NPTL; a G has no kernel priority of its
-// own (it shares its M), so for a G a valid change just succeeds.
+// own (it shares its M): its level in weft's scheduler changes instead
+// (core/prio_runq.h), with the kernel's permission check.
 #include <stdlib.h>
 #include <sched.h>
 #include <stdint.h>
 
+#include "core/prio_runq.h"
 #include "shim/mutex.h"
 #include "shim/sync_common.h"
+#include "shim/thread.h"
 
 namespace weft::mutex {
 namespace {
@@ -55,7 +58,14 @@ void base_sched(int* policy, int* prio) {
 
 int set_priority(int policy, int prio) {
   if (policy != SCHED_FIFO && policy != SCHED_RR) return prio == 0 ? 0 : EINVAL;
-  if (current_g() != nullptr) return 0;
+  if (G* self = current_g()) {
+    int cur_policy, cur_prio;
+    current_sched(self, &cur_policy, &cur_prio);
+    if (int err = sched_permission(cur_policy, cur_prio, policy, prio)) return err;
+    apply_priority(self, policy, prio);
+    preempt_point(self);
+    return 0;
+  }
   sched_param sp{};
   sp.sched_priority = prio;
   return sched_setscheduler(0, policy, &sp) == 0 ? 0 : errno;

@@ -6,6 +6,7 @@
 #include <threads.h>
 
 #include "core/export.h"
+#include "core/prio_runq.h"
 #include "core/real.h"
 #include "core/sched.h"
 #include "core/stack.h"
@@ -61,6 +62,13 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   for (size_t i = 0; !err && i < CPU_SETSIZE / __NCPUBITS; i++) restricted |= ~cpus.__bits[i] != 0;
   if (!err && restricted) err = set_thread_affinity(g, sizeof cpus, &cpus);
   if (!err && inherit == PTHREAD_EXPLICIT_SCHED) err = validate_sched(policy, &param);
+  // NPTL's new task is a clone of its creator when it asks the kernel for
+  // the attribute's policy.
+  int creator_policy = tcb_field<int>(thread_pointer(), tcb_off::kSchedPolicy);
+  int creator_prio = tcb_field<int>(thread_pointer(), tcb_off::kSchedParam);
+  if (G* self = current_g()) current_sched(self, &creator_policy, &creator_prio);
+  if (!err && inherit == PTHREAD_EXPLICIT_SCHED)
+    err = sched_permission(creator_policy, creator_prio, policy, param.sched_priority);
   if (err) {
     g_free(g, nullptr);
     return err;
@@ -81,7 +89,11 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   int alive = live_threads.fetch_add(1, std::memory_order_relaxed) + 1;
   stat_add(kStatThreadsCreated);
   stat_peak(kStatThreadsPeak, alive);
-  ready(g, true);
+  if (rt_level(g) && rt_level(g) < rt_level(rt_value(creator_policy, creator_prio)))
+    ready_at_head(g);
+  else
+    ready(g, true);
+  preempt_point(current_g());  // a higher-priority thread runs at once
   return 0;
 }
 

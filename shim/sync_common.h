@@ -14,6 +14,7 @@
 
 #include "core/blocking.h"
 #include "core/futex.h"
+#include "core/prio_runq.h"
 #include "core/real.h"
 #include "core/self.h"
 
@@ -99,8 +100,12 @@ inline int wait(const void* w, uint32_t v, const timespec* abs, clockid_t clk,
   return futex_wait(static_cast<const uint32_t*>(w), v, abs, clk, pshared);
 }
 
+// Wakes up to n waiters; a woken thread of a higher real-time priority than
+// the caller runs before wake returns, as on a kernel that preempts at once.
 inline int wake(const void* w, int n, bool pshared) {
-  return futex_wake(static_cast<const uint32_t*>(w), n, pshared);
+  int woken = futex_wake(static_cast<const uint32_t*>(w), n, pshared);
+  preempt_point(current_g());
+  return woken;
 }
 
 // glibc's cancelhandling bits (nptl/descr.h): a request is acted upon when

@@ -46,10 +46,24 @@ void thread_reap(G* g);
 // A new thread starts with its creator's name, as a cloned task its comm.
 void inherit_name(G* g);
 
-// Scheduling parameters kept in the TCB (shim/pthread_setschedparam.cpp):
+// Scheduling parameters kept in the TCB and applied by weft's scheduler
+// (shim/pthread_setschedparam.cpp).
 // EINVAL for an unknown policy or a priority outside its range.
 int validate_sched(int policy, const sched_param* param);
+// 0, or the error (EPERM) the kernel gives a task that has policy
+// cur_policy at priority cur_prio and asks for (policy, prio).
+int sched_permission(int cur_policy, int cur_prio, int policy, int prio);
+// The policy and priority a task with g's TCB values would have now: the
+// real-time level of a G, else its TCB's.
+void current_sched(G* g, int* policy, int* prio);
+// Stores g's policy and priority in its TCB and applies them (raised to a
+// held PRIO_PROTECT ceiling); no checks.
 void store_sched(G* g, int policy, int priority);
+// Applies a priority to g's scheduling without storing it (PRIO_PROTECT).
+void apply_priority(G* g, int policy, int priority);
+// pthread_setschedparam's work on a G: validate, permit, store, apply, and
+// give way if the caller is no longer the one to run. 0 or an errno value.
+int change_sched(G* g, int policy, const sched_param* param);
 
 // Keeps a validated CPU mask in g (EINVAL if it names no allowed CPU).
 inline constexpr size_t kAffinityBytes = sizeof(cpu_set_t);
