@@ -233,8 +233,11 @@ void mthreads_forget_after_fork() {
 
 bool start_m_spawner() {
   sys::call6(SYS_rt_sigprocmask, SIG_BLOCK, 0, long(&m_signal_mask), 8);
-  spawn_word.store(kIdleReserve, std::memory_order_relaxed);
   if (!create_kernel_thread(spawner_main, nullptr, kMStackSize)) return false;
+  // The first reserve M is made here, before the first thread exists: no G
+  // can hold the loader's locks yet. Later ones come while the reserve is
+  // in use, so a G holding them still finds an M.
+  for (int i = 0; i < kIdleReserve; i++) newm(nullptr, false);
   spawner_running.store(true, std::memory_order_release);
   return true;
 }

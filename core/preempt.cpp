@@ -39,6 +39,7 @@
 
 #include "core/real.h"
 #include "core/sched.h"
+#include "core/stats.h"
 #include "core/sys.h"
 
 extern "C" {
@@ -229,6 +230,7 @@ extern "C" void weft_preempt_yield() {
   // check; nothing on the way may change it.
   int saved_errno = errno;
   weft::G* g = weft::current_g();
+  weft::stat_add(weft::kStatPreemptions);
   weft::yield_to_global_queue(g);
   errno = saved_errno;
 }
