@@ -21,6 +21,7 @@
 #include "core/futex.h"
 #include "core/prio_runq.h"
 #include "core/sched_internal.h"
+#include "core/sigmask.h"
 #include "core/stack.h"
 #include "core/sys.h"
 #include "core/trace.h"
@@ -86,6 +87,7 @@ void rebuild_after_fork() {
   monitor_forget_after_fork();
   mthreads_forget_after_fork();
   debug_forget_after_fork();
+  signals_after_fork_child();
 }
 
 }  // namespace

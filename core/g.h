@@ -12,6 +12,7 @@
 #pragma once
 #include <atomic>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "core/timer.h"
@@ -104,11 +105,22 @@ struct G {
   M* locked_m = nullptr;
   int locked_tid = 0;          // that M's kernel tid, read when wiring
 
-  // Signals sent to this G and not yet raised on its M (bit sig-1).
+  // Signals (core/signal.h), bit sig-1. pending_signals: sent to it and not
+  // delivered yet (routed_signals: those of them routed from the process,
+  // whose siginfo the process keeps); interrupt_req: its wait is to end
+  // without a signal (pthread_cancel). sigmask and sigwait_set are written
+  // by the G only; raised_signals: what its last delivery ran (an
+  // interrupted I/O call restarts only if every one has SA_RESTART).
   std::atomic<uint64_t> pending_signals{0};
-  // The bits raised at its last resume (written by the G itself): an
-  // interrupted I/O call restarts only if every one has SA_RESTART.
+  std::atomic<uint64_t> routed_signals{0};
+  std::atomic<uint64_t> sigmask{0};
+  std::atomic<uint64_t> sigwait_set{0};
+  std::atomic<uint32_t> interrupt_req{0};
   uint64_t raised_signals = 0;
+  // Its sigaltstack (ss_sp nullptr: none), made its M's while it runs.
+  void* alt_sp = nullptr;
+  size_t alt_size = 0;
+  int alt_flags = SS_DISABLE;
 
   // Whether the G sits in a cancellable kernel call (core/syscall_cancel.h):
   // written by the G and by a canceller that signals its M.

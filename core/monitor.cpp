@@ -213,6 +213,9 @@ void* monitor_main(void*) {
       wakep();
       acted = true;
     }
+    // Signals for Gs that were in weft's own code when their M was poked.
+    for (int i = 0, n = sched.mslots; i < n; i++)
+      if (all_ms[i].poke_pending.load(std::memory_order_relaxed)) poke_m(&all_ms[i]);
     if (netpoll_has_waiters() && now - netpoll_last_poll_ns() >= kNetpollEveryNs)
       acted |= netpoll_poll(0) > 0;
     if (acted) {

@@ -39,6 +39,8 @@
 
 #include "core/real.h"
 #include "core/sched.h"
+#include "core/signal.h"
+#include "core/sigmask.h"
 #include "core/stats.h"
 #include "core/sys.h"
 
@@ -53,15 +55,18 @@ void weft_preempt_yield();
 namespace weft {
 namespace {
 
-constexpr long kMarker = 0x77656674;  // "weft"
+constexpr long kMarker = 0x77656674;      // "weft": a preemption request
+constexpr long kPokeMarker = 0x77656675;  // a G on that M has signals to take
 constexpr size_t kRedZone = 128;
 // Stack the yield path needs below the saved state (switch, finish, a
 // signal frame raised on resumption).
 constexpr size_t kYieldReserve = 16 * 1024;
+// Stack a handler run by weft needs below the interrupted frame.
+constexpr size_t kDeliverReserve = 32 * 1024;
 
 int preempt_sig = 0;
 int64_t slice_ns = 0;
-struct sigaction program_action;  // what the program set (SIG_DFL at first)
+struct sigaction kept_action;  // what the program set (SIG_DFL at first)
 
 struct Range {
   uintptr_t lo = 0, hi = 0;
@@ -94,6 +99,37 @@ void find_text_of(uintptr_t addr, Range* out) {
   dl_iterate_phdr(find_text, &want);
 }
 
+// Whether a handler may run on g, interrupted with context uc: not while
+// weft's own code runs there (it may hold weft's locks, which the handler's
+// calls would take again), detected from the interrupted address, the word
+// at the stack top (a leaf libc function weft called) and the frame-pointer
+// chain within the G's stack; a G blocked in a system call weft made holds
+// none. And only with room on its stack.
+bool safe_to_deliver(G* g, const ucontext_t* uc) {
+  const greg_t* r = uc->uc_mcontext.gregs;
+  uintptr_t sp = uintptr_t(r[REG_RSP]);
+  if (g->map_base) {
+    uintptr_t lo = uintptr_t(g->map_base) + g->guard, hi = uintptr_t(g->stack_hi);
+    bool on_stack = sp <= hi && sp >= lo;
+    if (on_stack && sp < lo + kDeliverReserve) return false;
+  }
+  uint32_t status = g->status.load(std::memory_order_relaxed);
+  if (status == kGSyscall) return true;
+  if (status != kGRunning) return false;
+  if (weft_text.has(uintptr_t(r[REG_RIP]))) return false;
+  if (weft_text.has(*reinterpret_cast<const uintptr_t*>(sp))) return false;
+  if (!g->map_base) return true;
+  uintptr_t hi = uintptr_t(g->stack_hi);
+  uintptr_t fp = uintptr_t(r[REG_RBP]);
+  for (int depth = 0; depth < 16 && fp >= sp && fp + 16 <= hi && !(fp & 7); depth++) {
+    const uintptr_t* frame = reinterpret_cast<const uintptr_t*>(fp);
+    if (weft_text.has(frame[1])) return false;
+    if (frame[0] <= fp) break;
+    fp = frame[0];
+  }
+  return true;
+}
+
 // Extended state to save: every component the OS enabled except AMX tile
 // data (8 KB, and kept per kernel thread by the kernel anyway), in xsave's
 // standard format.
@@ -114,28 +150,19 @@ void size_extended_state() {
   weft_have_xsave = true;
 }
 
+// A delivery of the signal that is not weft's (another process, the
+// kernel's SIGURG for out-of-band data): the program's, for the G that runs
+// here if it may take it now, else for the process.
 void pass_to_program(int sig, siginfo_t* info, void* uctx) {
-  struct sigaction a = program_action;
-  if (a.sa_handler == SIG_IGN) return;
-  if (a.sa_handler == SIG_DFL) {
-    // SIGURG, SIGCHLD, SIGWINCH, SIGCONT are ignored by default; any other
-    // signal takes its default action, as it would have.
-    if (sig == SIGURG || sig == SIGCHLD || sig == SIGWINCH || sig == SIGCONT) return;
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    real<int (*)(int, const struct sigaction*, struct sigaction*)>("sigaction")(sig, &dfl, nullptr);
-    sys::call6(SYS_tgkill, getpid(), sys::gettid(), sig);
+  G* g = current_g();
+  if (g && !g->is_g0 && !(g->sigmask.load(std::memory_order_relaxed) & sig_bit(sig)) &&
+      safe_to_deliver(g, static_cast<ucontext_t*>(uctx))) {
+    g->pending_signals.fetch_or(sig_bit(sig), std::memory_order_seq_cst);
+    deliver_pending(g, uctx);
     return;
   }
-  // The program's mask for its handler, on top of the kernel's for ours.
-  sigset_t old;
-  sys::call6(SYS_rt_sigprocmask, SIG_BLOCK, long(&a.sa_mask), long(&old), 8);
-  if (a.sa_flags & SA_RESETHAND) program_action.sa_handler = SIG_DFL;
-  if (a.sa_flags & SA_SIGINFO)
-    a.sa_sigaction(sig, info, uctx);
-  else
-    a.sa_handler(sig);
-  sys::call6(SYS_rt_sigprocmask, SIG_SETMASK, long(&old), 0, 8);
+  if (!signals_routed()) return;  // one thread, which blocks it: as the kernel, ignored
+  signal_process_later(sig, info);
 }
 
 struct ErrnoKeeper {
@@ -162,16 +189,53 @@ bool preemptible(G* g, const ucontext_t* uc) {
   return true;
 }
 
+// Whether every signal in ran has SA_RESTART.
+bool all_restart(uint64_t ran) {
+  for (int sig = 1; ran; sig++, ran >>= 1) {
+    if (!(ran & 1)) continue;
+    KernelAction a;
+    program_action(sig, &a);
+    if (!(a.flags & SA_RESTART)) return false;
+  }
+  return true;
+}
+
+// A poke: runs the G's deliverable signals here, on its stack. A system
+// call weft made for it that the kernel set up to restart (this handler
+// has SA_RESTART) fails with EINTR instead when a handler that ran lacks
+// SA_RESTART, as the program's own handler would have made it.
+void deliver_on_poke(G* g, ucontext_t* uc) {
+  if (!g) return;
+  M* m = g->m;
+  if (g->is_g0 || !has_deliverable(g)) {
+    m->poke_pending.store(false, std::memory_order_relaxed);
+    return;
+  }
+  if (!safe_to_deliver(g, uc)) return;  // the monitor pokes again
+  m->poke_pending.store(false, std::memory_order_relaxed);
+  bool in_call = g->status.load(std::memory_order_relaxed) == kGSyscall;
+  uint64_t ran = deliver_pending(g, uc);
+  greg_t* r = uc->uc_mcontext.gregs;
+  auto* ip = reinterpret_cast<const unsigned char*>(r[REG_RIP]);
+  if (in_call && ran && weft_text.has(uintptr_t(ip)) && ip[0] == 0x0f && ip[1] == 0x05 &&
+      !all_restart(ran)) {
+    r[REG_RAX] = -EINTR;
+    r[REG_RIP] += 2;
+  }
+}
+
 void on_signal(int sig, siginfo_t* info, void* uctx) {
   ErrnoKeeper keep_errno;
-  if (info->si_code != SI_QUEUE || info->si_value.sival_int != kMarker ||
-      info->si_pid != getpid()) {
+  bool ours = info->si_code == SI_QUEUE && info->si_pid == getpid() &&
+              (info->si_value.sival_int == kMarker || info->si_value.sival_int == kPokeMarker);
+  if (!ours) {
     pass_to_program(sig, info, uctx);
     return;
   }
   auto* uc = static_cast<ucontext_t*>(uctx);
   G* g = current_g();
-  if (!preemptible(g, uc)) return;
+  deliver_on_poke(g, uc);
+  if (info->si_value.sival_int != kMarker || !preemptible(g, uc)) return;
   greg_t* r = uc->uc_mcontext.gregs;
   uintptr_t sp = uintptr_t(r[REG_RSP]) - kRedZone - 8;
   *reinterpret_cast<uintptr_t*>(sp) = uintptr_t(r[REG_RIP]);
@@ -179,10 +243,20 @@ void on_signal(int sig, siginfo_t* info, void* uctx) {
   r[REG_RIP] = greg_t(reinterpret_cast<uintptr_t>(&weft_async_preempt));
 }
 
+void queue_marked(M* m, long marker) {
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  info.si_signo = preempt_sig;
+  info.si_code = SI_QUEUE;
+  info.si_pid = getpid();
+  info.si_uid = getuid();
+  info.si_value.sival_int = int(marker);
+  sys::call6(SYS_rt_tgsigqueueinfo, getpid(), m->ktid, preempt_sig, long(&info));
+}
+
 }  // namespace
 
 bool preempt_init(int sig, int64_t slice, const char** why) {
-  if (slice == 0) return true;
   size_extended_state();
   find_text_of(reinterpret_cast<uintptr_t>(&on_signal), &weft_text);
   find_text_of(reinterpret_cast<uintptr_t>(
@@ -190,11 +264,13 @@ bool preempt_init(int sig, int64_t slice, const char** why) {
   find_text_of(reinterpret_cast<uintptr_t>(real_symbol("memcpy")), &libc_text);
   struct sigaction act {};
   act.sa_sigaction = on_signal;
-  act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+  // SA_NODEFER: a handler weft runs from here may leave by longjmp, which
+  // must not leave the signal blocked on the M.
+  act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&act.sa_mask);
   using SigactionFn = int (*)(int, const struct sigaction*, struct sigaction*);
-  if (real<SigactionFn>("sigaction")(sig, &act, &program_action) != 0) {
-    *why = "WEFT_PREEMPT_SIGNAL cannot be caught; preemption is off";
+  if (real<SigactionFn>("sigaction")(sig, &act, &kept_action) != 0) {
+    *why = "WEFT_PREEMPT_SIGNAL cannot be caught; preemption and signals to running threads are off";
     return false;
   }
   preempt_sig = sig;
@@ -204,23 +280,24 @@ bool preempt_init(int sig, int64_t slice, const char** why) {
 
 int64_t preempt_slice_ns() { return slice_ns; }
 
+int preempt_signal() { return preempt_sig; }
+
 void preempt_request(P* p, M* m, uint32_t schedtick) {
   p->preempt_at.store(uint64_t{1} << 32 | schedtick, std::memory_order_relaxed);
-  siginfo_t info;
-  memset(&info, 0, sizeof info);
-  info.si_signo = preempt_sig;
-  info.si_code = SI_QUEUE;
-  info.si_pid = getpid();
-  info.si_uid = getuid();
-  info.si_value.sival_int = int(kMarker);
-  sys::call6(SYS_rt_tgsigqueueinfo, getpid(), m->ktid, preempt_sig, long(&info));
+  queue_marked(m, kMarker);
+}
+
+void poke_m(M* m) {
+  if (!preempt_sig) return;
+  m->poke_pending.store(true, std::memory_order_relaxed);
+  queue_marked(m, kPokeMarker);
 }
 
 bool preempt_owns_signal(int sig) { return preempt_sig && sig == preempt_sig; }
 
 void preempt_swap_program_action(const struct sigaction* act, struct sigaction* old) {
-  if (old) *old = program_action;
-  if (act) program_action = *act;
+  if (old) *old = kept_action;
+  if (act) kept_action = *act;
 }
 
 }  // namespace weft

@@ -18,6 +18,12 @@ int64_t preempt_slice_ns();
 // the program's code when the signal lands; else the monitor tries again).
 void preempt_request(P* p, M* m, uint32_t schedtick);
 
+// The signal weft uses (0 if none).
+int preempt_signal();
+// Makes m look at the signals of the G it runs (core/signal.h); the monitor
+// repeats it while m->poke_pending stays set.
+void poke_m(M* m);
+
 // The program's own action for the preemption signal (shim/sigaction.cpp):
 // weft keeps its handler installed and passes the program's deliveries on.
 bool preempt_owns_signal(int sig);

@@ -429,6 +429,14 @@ void wired_park(G* self, FinishFn fin, void* arg) {
   note_running(m->p, self);
   self->status.store(kGRunning, std::memory_order_relaxed);
 }
+
+// A resumed G's own per-thread kernel state and signals: its alternate
+// signal stack on this M, then the signals it may take (core/signal.h).
+inline void after_resume(G* self) {
+  if (self->alt_sp != self->m->alt_sp) altstack_switch_in(self);
+  if (self->interrupt_req.load(std::memory_order_relaxed) || has_deliverable(self))
+    deliver_pending(self);
+}
 }  // namespace
 
 void switch_away(G* self, FinishFn fin, void* arg) {
@@ -441,7 +449,7 @@ void switch_away(G* self, FinishFn fin, void* arg) {
       return;
     }
     wired_park(self, fin, arg);
-    if (self->pending_signals.load(std::memory_order_relaxed)) raise_pending_signals(self);
+    after_resume(self);
     return;
   }
   M* m = self->m;
@@ -453,7 +461,7 @@ void switch_away(G* self, FinishFn fin, void* arg) {
   if (m->p && !timers_due(m->p, &now)) next = find_runnable_fast(m, false);
   switch_to(m, self, next ? next : &m->g0);
   finish_switch(self->m);
-  if (self->pending_signals.load(std::memory_order_relaxed)) raise_pending_signals(self);
+  after_resume(self);
 }
 
 [[noreturn]] void exit_current(G* self, FinishFn fin, void* arg) {
@@ -542,7 +550,7 @@ void park_prev(G* prev, void* lock, bool timer_failed) {
   if (lock) static_cast<SpinLock*>(lock)->unlock();
   if (timer_failed) {
     if (complete_wait(prev, prev->timer.seq, kWaitTimedOut)) fire_timeout(prev);
-  } else if (prev->pending_signals.load(std::memory_order_seq_cst)) {
+  } else if (should_interrupt(prev)) {
     interrupt_wait(prev);
   }
   uint32_t parking = kGParking;
@@ -623,6 +631,7 @@ extern "C" [[noreturn]] void weft_context_start(void*) {
     __builtin_trap();
   }
   finish_switch(g->m);
+  after_resume(g);  // signals sent before its first instruction
   g_entry_hook(g);
   __builtin_trap();
 }

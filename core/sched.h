@@ -122,6 +122,13 @@ struct M {
   int64_t idle_since = 0;         // when it last stopped running Gs (0: running)
 
   void* native_robust_head = nullptr;  // what its task registered with the kernel
+  // Set when a G here was poked to take signals and has not yet (see
+  // core/preempt.h, poke_m).
+  std::atomic<bool> poke_pending{false};
+  // The sigaltstack its task has (the running G's, core/signal.h).
+  void* alt_sp = nullptr;
+  size_t alt_size = 0;
+  int alt_flags = SS_DISABLE;
 
   FinishFn fin_fn = nullptr;      // work for the next context (finish_switch)
   void* fin_arg = nullptr;

@@ -59,7 +59,7 @@ struct KernelSigaction {
 // the socket has no timeout for this direction.
 bool restarts(const Waiting& w) {
   if (w.cancellable) cancel_point();
-  uint64_t bits = current_g()->raised_signals & ~(uint64_t{1} << (kInterruptOnly - 1));
+  uint64_t bits = current_g()->raised_signals;
   for (int sig = 1; bits; sig++, bits >>= 1) {
     if (!(bits & 1)) continue;
     KernelSigaction sa;

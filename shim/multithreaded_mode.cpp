@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "core/monitor.h"
+#include "core/sigmask.h"
 #include "core/trace.h"
 #include "core/warn.h"
 #include "core/self.h"
@@ -36,6 +37,8 @@ void enter_multithreaded_mode() {
   // The main thread's own flag, which glibc sets on the creating thread:
   // ld.so's lock-prefix choice (catomic_*) reads it per TCB.
   tcb_field<int>(main_tcb, tcb_off::kMultipleThreads) = 1;
+  // Before any other kernel thread exists: they inherit the mask it sets.
+  signals_enter_multithreaded();
   if (!start_monitor() && !failed.exchange(true))
     warn("cannot start the monitor thread; a thread blocked in the kernel holds up the others");
   start_tracer();

@@ -9,6 +9,7 @@
 #include "core/prio_runq.h"
 #include "core/real.h"
 #include "core/sched.h"
+#include "core/signal.h"
 #include "core/stack.h"
 #include "core/stats.h"
 #include "core/tls.h"
@@ -76,6 +77,7 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   g->fn = fn;
   g->arg = arg;
   g->c11 = c11;
+  inherit_signal_state(g);
   if (inherit == PTHREAD_INHERIT_SCHED) {
     // From the creator's TCB: a G's, or a native thread's (0/0 if unset).
     policy = tcb_field<int>(thread_pointer(), tcb_off::kSchedPolicy);

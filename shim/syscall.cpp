@@ -44,6 +44,9 @@
 #include "shim/sync_common.h"
 
 namespace weft {
+// shim/signal_syscall.cpp: the signal mask and wait calls.
+bool signal_syscall(long n, const long* args, long* r);
+
 namespace {
 
 constexpr long kNsPerSec = 1000000000;
@@ -207,7 +210,7 @@ WEFT_EXPORT long syscall(long n, ...) {
     r = weft::futex_call(a1, a2, a3, a4, a5, a6, &handled);
   } else {
     const long args[6] = {a1, a2, a3, a4, a5, a6};
-    handled = weft::io::syscall_io(n, args, &r);
+    handled = weft::io::syscall_io(n, args, &r) || weft::signal_syscall(n, args, &r);
   }
   if (!handled) {
     if (n == SYS_sched_yield) {
