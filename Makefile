@@ -15,7 +15,7 @@ WARN      := -Wall -Wextra -Wno-unused-parameter
 LIBFLAGS  := -std=c++20 -O2 -g -fPIC -fvisibility=hidden -fno-exceptions -fno-rtti \
              -fno-stack-protector -fno-omit-frame-pointer -I. $(WARN)
 LIB_SRCS  := $(wildcard core/*.cpp shim/*.cpp preload/*.cpp)
-LIB_ASM   := $(wildcard core/*.S)
+LIB_ASM   := $(wildcard core/*.S shim/*.S)
 LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 
 TEST_CFLAGS   := -O1 -g -fstack-protector-all -pthread -Wall -Wno-unused-result

@@ -24,6 +24,7 @@
 #include "core/sigmask.h"
 #include "core/stack.h"
 #include "core/sys.h"
+#include "core/tls.h"
 #include "core/trace.h"
 
 namespace weft {
@@ -81,6 +82,7 @@ void rebuild_after_fork() {
     mine->alloc_cache_busy.store(false, std::memory_order_relaxed);
     acquirep(m, mine);
   }
+  tcbs_forget_gs_after_fork();
   futex_forget_waiters_after_fork();
   rt_forget_after_fork();
   stacks_after_fork();

@@ -51,6 +51,9 @@ void tcb_unlink(void* tcb);
 // must be short, take no lock and call nothing that could.
 // For diagnostics (core/trace.cpp).
 void for_each_linked_g(bool (*fn)(G*, void*), void* arg);
+// In a fork child: clears weft's G pointer in the TCBs of the threads that
+// did not come along, which glibc keeps for reuse.
+void tcbs_forget_gs_after_fork();
 
 // Per-G libc set-up that must run on the G with %fs at its TCB.
 void tls_enter_new_g(void* tcb);

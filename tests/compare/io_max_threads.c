@@ -7,8 +7,8 @@
  * instruction, which weft cannot park: each holds a kernel thread, and the
  * monitor wants a new one for the others every time. Under weft the child
  * checks that the process never has more than the 4 kernel threads plus the
- * monitor and the thread spawner, that exactly one "weft:" line about the
- * cap reached its stderr, and every sleep ended. The output is the same
+ * monitor, the thread spawner and the signal thread, that exactly one
+ * "weft:" line about the cap reached its stderr, and every sleep ended. The output is the same
  * natively.
  */
 #define _GNU_SOURCE
@@ -27,7 +27,7 @@ static void* raw_sleeper(void* arg) {
 }
 
 static void* sample_tasks(void* arg) {
-  io_sample_kernel_tasks(CAP + 2, 400 * 1000000LL, "at the cap");
+  io_sample_kernel_tasks(CAP + 3, 400 * 1000000LL, "at the cap");
   return NULL;
 }
 
