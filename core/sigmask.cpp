@@ -40,14 +40,31 @@ long kernel_mask(int how, uint64_t set, uint64_t* old) {
   return sys::call6(SYS_rt_sigprocmask, how, long(&set), long(old), 8);
 }
 
+// Signals a signalfd reads: the catcher leaves them to the kernel, which
+// keeps them pending for the process (every thread blocks them) until a
+// read takes them. Only grows. catcher_gen counts the catcher's updates.
+std::atomic<uint64_t> signalfd_signals{0};
+std::atomic<uint32_t> signalfd_gen{0};
+std::atomic<uint32_t> catcher_gen{0};
+std::atomic<int> catcher_tid{0};
+
 void* catcher_main(void*) {
   uint64_t all = ~uint64_t{0};
   kernel_mask(SIG_BLOCK, all, nullptr);
-  uint64_t wait_set = routable();
+  catcher_tid.store(sys::gettid(), std::memory_order_release);
+  int kick = preempt_signal();
   for (;;) {
+    uint32_t gen = signalfd_gen.load(std::memory_order_acquire);
+    uint64_t wait_set = (routable() & ~signalfd_signals.load(std::memory_order_acquire)) |
+                        (kick ? sig_bit(kick) : 0);
+    catcher_gen.store(gen, std::memory_order_release);
+    sys::futex_wake(reinterpret_cast<uint32_t*>(&catcher_gen), INT32_MAX);
     siginfo_t info;
     long sig = sys::call6(SYS_rt_sigtimedwait, long(&wait_set), long(&info), 0, 8);
-    if (sig > 0) signal_process(int(sig), &info);
+    if (sig <= 0) continue;
+    bool kicked = sig == kick && info.si_code == SI_TKILL &&
+                  info.si_pid == pid_t(sys::call6(SYS_getpid));
+    if (!kicked) signal_process(int(sig), &info);
   }
 }
 
@@ -121,6 +138,26 @@ void signals_after_fork_child() {
   self->routed_signals.store(0, std::memory_order_relaxed);
   forget_process_pending();
   kernel_mask(SIG_SETMASK, self->sigmask.load(std::memory_order_relaxed), nullptr);
+}
+
+void signalfd_watch(uint64_t set) {
+  set &= routable();
+  if ((signalfd_signals.load(std::memory_order_acquire) & set) == set) return;
+  signalfd_signals.fetch_or(set, std::memory_order_acq_rel);
+  uint32_t gen = signalfd_gen.fetch_add(1, std::memory_order_acq_rel) + 1;
+  // Those weft already keeps for the process go back to the kernel's set.
+  for (uint64_t bits = take_process_pending(set); bits; bits &= bits - 1)
+    sys::call6(SYS_kill, sys::call6(SYS_getpid), __builtin_ctzll(bits) + 1);
+  int tid = catcher_tid.load(std::memory_order_acquire);
+  if (!signals_routed() || !tid) return;
+  // Until the catcher has its new set, it could still take one of them.
+  sys::call6(SYS_tgkill, sys::call6(SYS_getpid), tid, preempt_signal());
+  for (int i = 0; i < 1000; i++) {  // at most a second
+    uint32_t seen = catcher_gen.load(std::memory_order_acquire);
+    if (int32_t(seen - gen) >= 0) return;
+    timespec soon = sys::ns_to_timespec(sys::now_ns() + 1000000);
+    sys::futex_wait(reinterpret_cast<uint32_t*>(&catcher_gen), seen, &soon);
+  }
 }
 
 void sigmask_kernel_set(uint64_t mask) { kernel_mask(SIG_SETMASK, mask, nullptr); }

@@ -35,6 +35,10 @@ void signals_enter_multithreaded();
 // forking G's), and nothing is pending.
 void signals_after_fork_child();
 
+// A signalfd reads set: the catcher leaves those signals in the kernel,
+// pending for the process, where the descriptor's reads find them.
+void signalfd_watch(uint64_t set);
+
 // The one-thread mode's kernel mask and pending set.
 void sigmask_kernel_set(uint64_t mask);
 uint64_t sigmask_kernel_pending();

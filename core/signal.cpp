@@ -232,6 +232,10 @@ void inherit_signal_state(G* g) {
   g->alt_flags = SS_DISABLE;
 }
 
+uint64_t take_process_pending(uint64_t set) {
+  return process_pending.fetch_and(~set, std::memory_order_acq_rel) & set;
+}
+
 void forget_process_pending() { process_pending.store(0, std::memory_order_relaxed); }
 
 bool process_signals_pending() { return process_pending.load(std::memory_order_relaxed) != 0; }

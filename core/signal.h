@@ -56,6 +56,8 @@ void signal_process_to(G* self, int sig, const siginfo_t* info);
 void signal_process_later(int sig, const siginfo_t* info);
 bool process_signals_pending();
 void forget_process_pending();  // fork child
+// Takes the bits of set from the process's pending set.
+uint64_t take_process_pending(uint64_t set);
 // Whether g's wait should end now: an interruption was asked for, or a
 // signal it does not block (or waits for) is pending.
 bool should_interrupt(G* g);

@@ -5,7 +5,8 @@
 // kill(getpid()); sigsuspend wakes; a signal pending on a thread that blocks
 // it runs there as soon as it unblocks; raise runs the handler before it
 // returns; a thread blocked in pthread_mutex_lock or pthread_cond_wait runs
-// the handler and still gets the lock or the wake-up.
+// the handler and still gets the lock or the wake-up; a signalfd read in a
+// thread takes process-directed signals blocked everywhere.
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -13,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -249,6 +251,36 @@ static void lock_waits(void) {
   pthread_join(t, NULL);
 }
 
+// ---- 6. signalfd reads from a thread, with the signals blocked everywhere ----
+static int sfd;
+static void* sfd_reader(void* arg) {
+  int n = 0;
+  for (int i = 0; i < ROUNDS; i++) {
+    struct signalfd_siginfo si;
+    if (read(sfd, &si, sizeof si) != sizeof si) break;
+    n += si.ssi_signo == SIGWINCH;
+    sem_post(&got);
+  }
+  return (void*)(long)n;
+}
+static void signalfd_reads(void) {
+  set_mask(SIG_BLOCK, SIGWINCH);
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGWINCH);
+  sfd = signalfd(-1, &s, 0);
+  pthread_t t;
+  pthread_create(&t, NULL, sfd_reader, NULL);
+  for (int i = 0; i < ROUNDS; i++) {
+    kill(getpid(), SIGWINCH);
+    sem_wait(&got);
+  }
+  void* n;
+  pthread_join(t, &n);
+  close(sfd);
+  printf("signalfd: %ld of %d signals read\n", (long)n, ROUNDS);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   sem_init(&ready, 0, 0);
@@ -260,5 +292,6 @@ int main(void) {
   sigwait_all();
   suspend_and_pending();
   lock_waits();
+  signalfd_reads();
   return 0;
 }
