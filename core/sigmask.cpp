@@ -111,6 +111,8 @@ void take_default_action(int sig) {
   kernel_mask(SIG_SETMASK, old, nullptr);
 }
 
+bool sig_routable(int sig) { return sig > 0 && sig <= 64 && (routable() & sig_bit(sig)); }
+
 bool signals_routed() { return routed.load(std::memory_order_acquire); }
 
 void signals_enter_multithreaded() {

@@ -25,10 +25,13 @@ void reset_program_action(int sig);
 // task, as the kernel would on a thread that does not block it.
 void take_default_action(int sig);
 
+// Whether weft routes sig once it routes signals (not the fault signals,
+// SIGKILL, SIGSTOP, glibc's reserved ones, weft's preemption signal).
+bool sig_routable(int sig);
 // Whether weft routes signals (several threads) or the kernel does.
 bool signals_routed();
 // The switch to routing, made before the process's second kernel thread
-// exists: blocks the routable signals on the caller's task (every later
+// exists, or when the program installs a handler (shim/sigaction.cpp): blocks the routable signals on the caller's task (every later
 // kernel thread inherits the mask) and starts the catcher.
 void signals_enter_multithreaded();
 // A fork child has one thread again: the kernel delivers (its mask is the

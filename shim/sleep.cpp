@@ -1,7 +1,7 @@
 // shim/sleep.cpp — sleep, usleep and C11 thrd_sleep, as glibc builds them
 // on nanosleep / clock_nanosleep (shim/clock_sleep.h):
-//  * sleep: returns the whole seconds left when interrupted, else 0 with
-//    errno untouched;
+//  * sleep: returns the seconds left when interrupted, rounded to the
+//    nearest, else 0 with errno untouched;
 //  * usleep: any number of microseconds (no EINVAL), -1/errno on error;
 //  * thrd_sleep: 0, -1 when interrupted, -2 on any other error.
 #include <errno.h>
@@ -17,7 +17,7 @@ WEFT_EXPORT unsigned int sleep(unsigned int seconds) {
   timespec rem{0, 0};
   if (weft::clock_sleep(CLOCK_REALTIME, 0, &req, &rem) == EINTR) {
     errno = EINTR;
-    return static_cast<unsigned int>(rem.tv_sec);
+    return static_cast<unsigned int>(rem.tv_sec + (rem.tv_nsec >= 500000000L));
   }
   errno = saved;
   return 0;
