@@ -162,7 +162,7 @@ void pass_to_program(int sig, siginfo_t* info, void* uctx) {
     return;
   }
   if (!signals_routed()) return;  // one thread, which blocks it: as the kernel, ignored
-  signal_process_later(sig, info);
+  signal_process_later(sig);
 }
 
 struct ErrnoKeeper {

@@ -15,6 +15,9 @@
 #include "core/timer_heap.h"
 #include "core/tls.h"
 
+extern "C" void weft_call_on_stack(void (*fn)(long, long, long), long a0, long a1, long a2,
+                                   void* top);
+
 namespace weft {
 
 namespace {
@@ -101,11 +104,14 @@ bool run_action(G* self, int sig, siginfo_t* info, void* uc, bool* restart) {
     here.uc_sigmask.__val[0] = saved;
     uc = &here;
   }
-  if (a.flags & SA_SIGINFO)
-    reinterpret_cast<void (*)(int, siginfo_t*, void*)>(reinterpret_cast<void*>(a.handler))(
-        sig, info, uc);
+  auto fn = reinterpret_cast<void (*)(long, long, long)>(reinterpret_cast<void*>(a.handler));
+  char* here_sp = reinterpret_cast<char*>(__builtin_frame_address(0));
+  bool on_alt = self->alt_sp && here_sp >= static_cast<char*>(self->alt_sp) &&
+                here_sp < static_cast<char*>(self->alt_sp) + self->alt_size;
+  if ((a.flags & SA_ONSTACK) && self->alt_sp && !on_alt)
+    weft_call_on_stack(fn, sig, long(info), long(uc), static_cast<char*>(self->alt_sp) + self->alt_size);
   else
-    reinterpret_cast<void (*)(int)>(a.handler)(sig);
+    fn(sig, long(info), long(uc));  // a one-argument handler ignores the others
   self->sigmask.store(saved, std::memory_order_seq_cst);
   *restart = a.flags & SA_RESTART;
   return true;
@@ -240,8 +246,8 @@ void forget_process_pending() { process_pending.store(0, std::memory_order_relax
 
 bool process_signals_pending() { return process_pending.load(std::memory_order_relaxed) != 0; }
 
-void signal_process_later(int sig, const siginfo_t* info) {
-  keep_info(sig, info);
+void signal_process_later(int sig) {
+  // The interrupted code may hold info_lock: the siginfo is not kept.
   process_pending.fetch_or(sig_bit(sig), std::memory_order_seq_cst);
 }
 

@@ -52,8 +52,9 @@ void signal_process(int sig, const siginfo_t* info);
 // A process-directed signal that self (which does not block it) takes now.
 void signal_process_to(G* self, int sig, const siginfo_t* info);
 // The same from a signal handler that may have interrupted weft's own code:
-// only kept pending for the process (Gs find it at their next switch).
-void signal_process_later(int sig, const siginfo_t* info);
+// only kept pending for the process (Gs find it at their next switch),
+// without its siginfo.
+void signal_process_later(int sig);
 bool process_signals_pending();
 void forget_process_pending();  // fork child
 // Takes the bits of set from the process's pending set.

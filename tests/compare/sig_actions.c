@@ -4,7 +4,8 @@
 // thread does not block the signal, never while every thread blocks it (it
 // stays pending and sigwait takes it later); SIG_IGN drops it; SA_RESETHAND
 // and SA_NODEFER as natively; the handler sees the sender's si_code and
-// si_value (sigqueue). Cases that die run in a child process.
+// si_value (sigqueue); an SA_ONSTACK handler runs on the thread's own
+// alternate stack. Cases that die run in a child process.
 #include <pthread.h>
 #include <semaphore.h>
 #include <setjmp.h>
@@ -105,6 +106,26 @@ static void nodefer(int sig) {
   depth--;
 }
 
+// ---- SA_ONSTACK: the handler runs on the thread's alternate stack ----
+static char* alt;
+static volatile int onstack_ok = -1, ss_onstack = -1;
+static void on_alt_stack(int sig) {
+  char here;
+  onstack_ok = &here >= alt && &here < alt + 65536;
+  stack_t cur;
+  sigaltstack(NULL, &cur);
+  ss_onstack = (cur.ss_flags & SS_ONSTACK) != 0;
+}
+static void* with_altstack(void* arg) {
+  alt = malloc(65536);
+  stack_t ss = {.ss_sp = alt, .ss_size = 65536, .ss_flags = 0};
+  sigaltstack(&ss, NULL);
+  set_mask(SIG_UNBLOCK, SIGPWR);
+  raise(SIGPWR);
+  printf("SA_ONSTACK: handler on the alternate stack %d, SS_ONSTACK %d\n", onstack_ok, ss_onstack);
+  return NULL;
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   struct sigaction sa;
@@ -163,5 +184,13 @@ int main(void) {
     _exit(0);
   }
   report("SA_RESETHAND, raised again inside", pid);
+
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alt_stack;
+  sa.sa_flags = SA_ONSTACK;
+  sigaction(SIGPWR, &sa, NULL);
+  set_mask(SIG_BLOCK, SIGPWR);
+  pthread_create(&t, NULL, with_altstack, NULL);
+  pthread_join(t, NULL);
   return 0;
 }
