@@ -27,6 +27,7 @@
 
 #include "core/export.h"
 #include "core/netpoll.h"
+#include "core/own_fd.h"
 #include "core/real.h"
 #include "core/sys.h"
 #include "core/warn.h"
@@ -56,7 +57,7 @@ void* dispatch(void* arg) {
     char cookie[kCookieLen];
     long n = sys::call6(SYS_recvfrom, fd, long(cookie), sizeof cookie, MSG_DONTWAIT, 0, 0);
     if (n == -EAGAIN || n == -EINTR || n == -ENOBUFS) {
-      netpoll_wait(fd, kPollRead, 0);
+      if (netpoll_wait(fd, kPollRead, 0) == EBADF) break;  // see below
       continue;
     }
     if (n < 0) break;
@@ -70,9 +71,10 @@ void* dispatch(void* arg) {
     pthread_attr_destroy(&note->attr);
     free(note);
   }
-  // The program closed the socket behind weft's back: the next mq_notify
-  // makes another (the registrations made on this one are lost).
-  warn("mq_notify's descriptor was closed by the program; its notifications are lost");
+  // The program replaced the socket (dup2) behind weft's back: the next
+  // mq_notify makes another (the registrations made on this one are lost).
+  own_fd_remove(fd);
+  warn("mq_notify's descriptor was replaced by the program; its notifications are lost");
   pthread_mutex_lock(&setup_lock);
   if (netlink_fd == fd) netlink_fd = -1;
   pthread_mutex_unlock(&setup_lock);
@@ -80,7 +82,10 @@ void* dispatch(void* arg) {
 }
 
 void forget_after_fork() {
-  if (netlink_fd >= 0) sys::call6(SYS_close, netlink_fd);
+  if (netlink_fd >= 0) {
+    own_fd_remove(netlink_fd);
+    sys::call6(SYS_close, netlink_fd);
+  }
   netlink_fd = -1;
   pthread_mutex_init(&setup_lock, nullptr);
 }
@@ -94,7 +99,9 @@ int notify_socket() {
     if (!atfork) pthread_atfork(nullptr, nullptr, forget_after_fork);
     atfork = true;
     long fd = sys::call6(SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd >= 0) own_fd_add(int(fd));
     if (fd >= 0 && sigev_dispatcher_start(dispatch, reinterpret_cast<void*>(fd)) != 0) {
+      own_fd_remove(int(fd));
       sys::call6(SYS_close, fd);
       fd = -1;
     }

@@ -14,6 +14,7 @@
 
 #include "core/export.h"
 #include "core/netpoll.h"
+#include "core/own_fd.h"
 #include "core/real.h"
 #include "core/spinlock.h"
 #include "core/sys.h"
@@ -60,7 +61,10 @@ void forget_after_fork() {
     ThreadTimer* chunk = chunks[c].load(std::memory_order_relaxed);
     for (uint32_t i = kChunkSize; i-- > 0;) {
       ThreadTimer* t = &chunk[i];
-      if (t->dispatching) sys::call6(SYS_close, t->fd);
+      if (t->dispatching) {
+        own_fd_remove(t->fd);
+        sys::call6(SYS_close, t->fd);
+      }
       if (t->tag.load(std::memory_order_relaxed) & kTimerLive) pthread_attr_destroy(&t->attr);
       init_slot(t, t->tag.load(std::memory_order_relaxed) + 1);
       push_free(t);
@@ -119,7 +123,7 @@ ThreadTimer* decode(timer_t id, uint32_t* live_tag) {
 
 // Waits for expiries and starts a callback thread for each read of the
 // timerfd, until timer_delete (or the descriptor is lost: the program
-// closed or replaced it behind weft's back).
+// replaced it behind weft's back).
 void* dispatch(void* arg) {
   ThreadTimer* t = static_cast<ThreadTimer*>(arg);
   const int fd = t->fd;
@@ -127,29 +131,34 @@ void* dispatch(void* arg) {
   for (;;) {
     int wait = netpoll_wait(fd, kPollRead, 0);
     pthread_mutex_lock(&t->lock);
-    if (!(t->tag.load(std::memory_order_relaxed) & kTimerLive)) break;
+    // EBADF: the number was replaced (dup2) and may name another file now.
+    lost = wait == EBADF || wait == EPERM;
+    if (lost || !(t->tag.load(std::memory_order_relaxed) & kTimerLive)) break;
     uint64_t expiries = 0;
     long r = sys::call6(SYS_read, fd, long(&expiries), sizeof expiries);
     if (r == sizeof expiries) {
       t->overrun.store(expiries - 1 > INT_MAX ? INT_MAX : int(expiries - 1),
                        std::memory_order_relaxed);
       sigev_thread_start(&t->attr, t->fn, t->value);
-    } else if ((r != -EAGAIN && r != -EINTR) || wait == EPERM || wait == EBADF) {
+    } else if (r != -EAGAIN && r != -EINTR) {
       lost = true;
       break;
     }
     pthread_mutex_unlock(&t->lock);
   }
+  // Under the lock: timer_delete frees the slot if it finds the dispatcher
+  // gone, else the dispatcher does once it sees the timer deleted.
   t->dispatching = false;
+  own_fd_remove(fd);
   if (lost) {
-    warn("a SIGEV_THREAD timer's descriptor was closed by the program; the timer stops");
-    pthread_mutex_unlock(&t->lock);  // timer_delete frees the slot
-    return nullptr;
+    warn("a SIGEV_THREAD timer's descriptor was replaced by the program; the timer stops");
+  } else {
+    netpoll_fd_closing(fd);
+    sys::call6(SYS_close, fd);
   }
-  netpoll_fd_closing(fd);
-  sys::call6(SYS_close, fd);
+  bool deleted = !(t->tag.load(std::memory_order_relaxed) & kTimerLive);
   pthread_mutex_unlock(&t->lock);
-  free_slot(t);
+  if (deleted) free_slot(t);
   return nullptr;
 }
 
@@ -167,6 +176,7 @@ int create(clockid_t clock, const sigevent* ev, timer_t* out) {
     sys::call6(SYS_close, fd);
     return EAGAIN;
   }
+  own_fd_add(int(fd));
   // The callback threads start with every signal blocked, as glibc's (they
   // inherit its helper thread's mask).
   sigset_t all;
@@ -175,6 +185,7 @@ int create(clockid_t clock, const sigevent* ev, timer_t* out) {
   if (err) {
     pthread_attr_init(&t->attr);  // free_slot destroys it
     free_slot(t);
+    own_fd_remove(int(fd));
     sys::call6(SYS_close, fd);
     return err;
   }
@@ -192,6 +203,7 @@ int create(clockid_t clock, const sigevent* ev, timer_t* out) {
     t->dispatching = false;
     t->tag.store(gen, std::memory_order_relaxed);
     free_slot(t);
+    own_fd_remove(int(fd));
     sys::call6(SYS_close, fd);
     return EAGAIN;
   }

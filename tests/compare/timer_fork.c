@@ -1,13 +1,13 @@
 /* timer_fork: POSIX timers are not inherited by a fork child, SIGEV_THREAD
- * ones included, nor are message queue notifications; the child can make
- * its own. (Forked from the main thread only: a child forked by another
- * thread at WEFT_PROCS=2 crashes when it creates threads, with or without
- * timers — issue 11's fork work.)
- * - in the child the parent's SIGEV_THREAD timer id is invalid (EINVAL),
- *   also after the child made timers of its own; a new SIGEV_THREAD timer
- *   fires 5 times in threads; the parent's queue registration stays the
- *   parent's (EBUSY for the child);
- * - the parent's timer and registration are intact afterwards. */
+ * ones included, nor are message queue notifications:
+ * - in the child, the parent's SIGEV_THREAD timer id is invalid (EINVAL
+ *   from timer_gettime, timer_settime, timer_getoverrun, timer_delete), and
+ *   nothing of it fires there (it fires every 5 ms in the parent);
+ * - the parent's queue registration stays the parent's (EBUSY for the
+ *   child);
+ * - the parent's timer and registration are intact afterwards, and work.
+ * The child makes no threads: a fork child that creates threads crashes
+ * under weft today, with or without timers (issue 11's fork work). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <mqueue.h>
@@ -18,10 +18,11 @@
 static timer_t parent_timer;
 static mqd_t q;
 static struct tm_count calls = TM_COUNT_INIT, notes = TM_COUNT_INIT;
-static pthread_t main_self;
 
+static int fired; /* the child reads it: a callback may hold calls.m at the fork */
 static void cb(union sigval v) {
-  if (!pthread_equal(pthread_self(), main_self)) tm_bump(&calls);
+  __atomic_fetch_add(&fired, 1, __ATOMIC_RELAXED);
+  tm_bump(&calls);
 }
 static void note_cb(union sigval v) { tm_bump(&notes); }
 
@@ -34,19 +35,28 @@ static int register_note(void) {
 }
 
 static void child(void) {
-  struct itimerspec cur;
+  int fired_at_fork = __atomic_load_n(&fired, __ATOMIC_RELAXED);
+  struct itimerspec cur, value = tm_spec(TM_MS, TM_MS);
+  int r[4];
   errno = 0;
-  int r = timer_gettime(parent_timer, &cur);
-  printf("  child: parent's timer: %d %s\n", r, strerror(errno));
-  timer_t mine = tm_thread_timer(CLOCK_MONOTONIC, cb, NULL, NULL);
-  tm_arm(mine, 0, 2 * TM_MS, 2 * TM_MS);
-  tm_expect(&calls, 5, "child's callbacks");
-  SYNC_CHECK(timer_delete(mine) == 0, "timer_delete");
+  r[0] = timer_gettime(parent_timer, &cur) == -1 && errno == EINVAL;
   errno = 0;
-  r = timer_gettime(parent_timer, &cur);
-  printf("  child: its own timer fired in threads; parent's still: %d %s\n", r, strerror(errno));
-  /* The parent's registration belongs to the parent. */
-  printf("  child: mq_notify while the parent is registered: %s\n", strerror(register_note()));
+  r[1] = timer_settime(parent_timer, 0, &value, NULL) == -1 && errno == EINVAL;
+  errno = 0;
+  r[2] = timer_getoverrun(parent_timer) == -1 && errno == EINVAL;
+  errno = 0;
+  r[3] = timer_delete(parent_timer) == -1 && errno == EINVAL;
+  printf("  child: the parent's timer is invalid: %d %d %d %d\n", r[0], r[1], r[2], r[3]);
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_NONE;
+  errno = 0;
+  mq_notify(q, &ev);
+  printf("  child: mq_notify while the parent is registered: %s\n", strerror(errno));
+  struct timespec ms = {0, 20 * TM_MS};
+  nanosleep(&ms, NULL);
+  printf("  child: callbacks since the fork: %d\n",
+         __atomic_load_n(&fired, __ATOMIC_RELAXED) - fired_at_fork);
   fflush(stdout);
 }
 
@@ -56,7 +66,6 @@ static void fork_and_check(const char* from) {
   pid_t pid = fork();
   SYNC_CHECK(pid >= 0, "fork");
   if (pid == 0) {
-    main_self = pthread_self();
     child();
     _exit(0);
   }
@@ -66,9 +75,8 @@ static void fork_and_check(const char* from) {
 }
 
 int main(void) {
-  main_self = pthread_self();
   parent_timer = tm_thread_timer(CLOCK_MONOTONIC, cb, NULL, NULL);
-  tm_arm(parent_timer, 0, 100 * TM_SEC, 100 * TM_SEC);
+  tm_arm(parent_timer, 0, 5 * TM_MS, 5 * TM_MS);
   char name[64];
   snprintf(name, sizeof name, "/weft_timer_fork_%d", (int)getpid());
   struct mq_attr qa;
@@ -83,12 +91,10 @@ int main(void) {
   fork_and_check("the main thread");
   fork_and_check("the main thread, again");
 
-  struct itimerspec cur;
-  SYNC_CHECK(timer_gettime(parent_timer, &cur) == 0 && tm_ns(cur.it_value) > 0, "parent timer");
-  SYNC_CHECK(tm_get(&calls) == 0, "parent's timer fired");
+  tm_expect(&calls, tm_get(&calls) + 3, "parent's callbacks after the forks");
   SYNC_CHECK(mq_send(q, "m", 1, 0) == 0, "mq_send");
   tm_expect(&notes, 1, "parent's notification");
-  printf("parent: timer armed, notification delivered\n");
+  printf("parent: timer fires, notification delivered\n");
   SYNC_CHECK(timer_delete(parent_timer) == 0, "timer_delete");
   return 0;
 }
