@@ -12,7 +12,10 @@
  *   fires at once);
  * - sigev_notify_attributes: stack size and guard size, a joinable
  *   attribute still gives a detached thread, a stack of the program's own;
- * - errors; 200 timers at once, each firing once. */
+ * - errors; 200 timers at once, each firing once;
+ * - a program that closes every descriptor it did not open (close in a
+ *   loop, closefrom, close_range) keeps its timers (natively they have
+ *   none). */
 #define _GNU_SOURCE
 #include "timer_common.h"
 
@@ -304,6 +307,17 @@ static void many(void) {
   printf("%d timers at once: each fired once\n", MANY);
 }
 
+static void closing_everything(void) {
+  struct probe* p = probe_new(CLOCK_MONOTONIC, NULL);
+  for (int fd = 3; fd < 1024; fd++) close(fd);
+  closefrom(3);
+  SYNC_CHECK(close_range(3, ~0u, 0) == 0, "close_range: %s", strerror(errno));
+  tm_arm(p->id, 0, 2 * TM_MS, 2 * TM_MS);
+  tm_expect(&p->calls, 3, "callbacks after closing every descriptor");
+  SYNC_CHECK(timer_delete(p->id) == 0, "timer_delete");
+  printf("closing every descriptor leaves the timer working\n");
+}
+
 int main(void) {
   gettime_and_disarm();
   one_shot_and_overrun();
@@ -314,5 +328,6 @@ int main(void) {
   attributes();
   errors();
   many();
+  closing_everything();
   return 0;
 }
