@@ -59,6 +59,7 @@ void forget_after_fork() {
   free_list = nullptr;
   for (uint32_t c = nchunks; c-- > 0;) {
     ThreadTimer* chunk = chunks[c].load(std::memory_order_relaxed);
+    if (!chunk) continue;  // being added when the parent forked
     for (uint32_t i = kChunkSize; i-- > 0;) {
       ThreadTimer* t = &chunk[i];
       if (t->dispatching) {
