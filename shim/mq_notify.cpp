@@ -15,10 +15,10 @@
 // and one dispatcher serve the process, made at the first registration.
 // The notification thread starts with no signal blocked, as glibc's.
 //
-// A fork child registers nothing of its parent's (the kernel drops
-// registrations at fork for the child) and must not read the parent's
-// cookies from the shared socket: it closes the inherited one and makes its
-// own when it first needs one.
+// A fork child has none of its parent's registrations (they belong to the
+// parent's process) and must not read the parent's cookies from the shared
+// socket: it closes the inherited one and makes its own when it first
+// needs one.
 #include <errno.h>
 #include <mqueue.h>
 #include <stdlib.h>
