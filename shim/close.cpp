@@ -1,14 +1,14 @@
 // shim/close.cpp — close, close_range, closefrom, dup2, dup3: whatever
 // ends an fd number's current file first tells the netpoller
 // (netpoll_fd_closing), so Gs parked on it wake with EBADF and a reused
-// number starts afresh (core/netpoll.cpp). The netpoller's own descriptors
-// are invisible to them: close says EBADF, close_range and closefrom skip
-// them. dup2/dup3 forget newfd only if oldfd is open (they fail without
-// touching newfd otherwise). close is a cancellation point (acting before
+// number starts afresh (core/netpoll.cpp). weft's own descriptors (the
+// netpoller's, and those of core/own_fd.h) are invisible to them: close
+// says EBADF, close_range and closefrom skip them. dup2/dup3 forget newfd
+// only if oldfd is open (they fail without touching newfd otherwise). close is a cancellation point (acting before
 // the fd is closed, as NPTL's) and, for a G, a blocking system call (a
 // lingering socket can block it). Not covered: close_range with
 // CLOSE_RANGE_UNSHARE (it would unshare one M's table; passed through), and
-// dup2/dup3 over the netpoller's own descriptors.
+// dup2/dup3 over weft's own descriptors.
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <unistd.h>
@@ -16,6 +16,7 @@
 #include "core/blocking.h"
 #include "core/export.h"
 #include "core/netpoll.h"
+#include "core/own_fd.h"
 #include "shim/fd_io.h"
 
 using namespace weft;
@@ -26,36 +27,42 @@ long close_range_raw(unsigned first, unsigned last, int flags) {
   return sys::call6(SYS_close_range, first, last, flags);
 }
 
-// close_range(first, last, 0) around the netpoller's descriptors.
-long close_range_sparing_own(unsigned first, unsigned last) {
-  netpoll_fd_range_closing(first, last);
+// The lowest descriptor in [lo, last] that is weft's (the netpoller's or
+// core/own_fd.h's), or -1.
+int next_weft_fd(unsigned lo, unsigned last) {
+  int best = own_fd_next(lo, last);
   int own[2];
-  int n = netpoll_owned_fds(own);
-  if (n == 2 && own[0] > own[1]) {
-    int t = own[0];
-    own[0] = own[1];
-    own[1] = t;
-  }
-  unsigned lo = first;
-  for (int i = 0; i < n; i++) {
-    unsigned fd = unsigned(own[i]);
-    if (fd < lo || fd > last) continue;
-    if (fd > lo) {
-      long r = close_range_raw(lo, fd - 1, 0);
-      if (r < 0) return r;
-    }
-    if (fd == last) return 0;
-    lo = fd + 1;
-  }
-  return close_range_raw(lo, last, 0);
+  for (int i = netpoll_owned_fds(own); i-- > 0;)
+    if (unsigned(own[i]) >= lo && unsigned(own[i]) <= last && (best < 0 || own[i] < best))
+      best = own[i];
+  return best;
 }
+
+// close_range(first, last, 0) around weft's own descriptors: each stretch
+// between them is forgotten by the netpoller and closed.
+long close_range_sparing_own(unsigned first, unsigned last) {
+  unsigned lo = first;
+  for (;;) {
+    int fd = next_weft_fd(lo, last);
+    unsigned hi = fd < 0 ? last : unsigned(fd) - 1;
+    if (fd < 0 || unsigned(fd) > lo) {
+      netpoll_fd_range_closing(lo, hi);
+      long r = close_range_raw(lo, hi, 0);
+      if (r < 0 || fd < 0) return r;
+    }
+    if (unsigned(fd) == last) return 0;
+    lo = unsigned(fd) + 1;
+  }
+}
+
+bool weft_fd(int fd) { return netpoll_owns_fd(fd) || own_fd(fd); }
 
 }  // namespace
 
 namespace weft::io {
 
 long close_fd(int fd) {
-  if (netpoll_owns_fd(fd)) return -EBADF;
+  if (weft_fd(fd)) return -EBADF;
   netpoll_fd_closing(fd);
   BlockingSyscallScope blocking;  // a no-op for non-G callers
   return sys::call6(SYS_close, fd);
@@ -79,7 +86,7 @@ WEFT_EXPORT int close(int fd) {
     io::cancel_point();
     return int(io::result(io::close_fd(fd)));
   }
-  if (netpoll_owns_fd(fd)) {
+  if (weft_fd(fd)) {
     errno = EBADF;
     return -1;
   }
