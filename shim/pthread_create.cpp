@@ -78,6 +78,9 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   g->arg = arg;
   g->c11 = c11;
   inherit_signal_state(g);
+  sigset_t attr_mask;  // pthread_attr_setsigmask_np's, else the creator's
+  if (pthread_attr_getsigmask_np(attr, &attr_mask) == 0)
+    g->sigmask.store(sigset_bits(&attr_mask) & ~kUnblockable, std::memory_order_relaxed);
   if (inherit == PTHREAD_INHERIT_SCHED) {
     // From the creator's TCB: a G's, or a native thread's (0/0 if unset).
     policy = tcb_field<int>(thread_pointer(), tcb_off::kSchedPolicy);

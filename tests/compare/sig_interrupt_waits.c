@@ -3,7 +3,9 @@
 // is parked in sem_wait, sleep or nanosleep (EINTR, the time left); a
 // handler that runs while a thread waits for a timed rwlock or mutex leaves
 // the wait going and the thread gets the lock once it is released; a new
-// thread has its creator's mask and none of its pending signals.
+// thread has its creator's mask (or its attribute's) and none of its
+// pending signals.
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -184,5 +186,14 @@ int main(void) {
   sigset_t p;
   sigpending(&p);
   printf("main: SIGUSR2 pending %d\n", sigismember(&p, SIGUSR2));
+  // pthread_attr_setsigmask_np gives the new thread that mask instead.
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_attr_setsigmask_np(&a, &term);
+  pthread_create(&t, &a, report_inherited, NULL);
+  pthread_join(t, NULL);
   return 0;
 }
