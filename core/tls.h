@@ -55,7 +55,4 @@ void for_each_linked_g(bool (*fn)(G*, void*), void* arg);
 // Per-G libc set-up that must run on the G with %fs at its TCB.
 void tls_enter_new_g(void* tcb);
 
-// Next unique fake tid (never a kernel task id; see DESIGN-NOTES).
-int next_fake_tid();
-
 }  // namespace weft
