@@ -400,7 +400,15 @@ void switch_to(M* m, G* from, G* to) {
 
 void fin_requeue(G* prev, void*) {
   prev->status.store(kGRunnable, std::memory_order_release);
-  if (!rt_put(prev, false)) runq_put(prev->m->p, prev, false);
+  if (rt_put(prev, false)) return;
+  if (P* p = prev->m->p) {
+    runq_put(p, prev, false);
+    return;
+  }
+  // The yield found a wired G and handed it this P (hand_to_locked_m).
+  prev->next = nullptr;
+  global_put_batch(prev, prev, 1);
+  wakep();
 }
 
 }  // namespace
@@ -415,6 +423,8 @@ void finish_switch(M* m) {
 }
 
 namespace {
+void fin_to_global_queue(G* prev, void*);
+
 // A wired G gives up its P but keeps its M, which sleeps on the G's own stack
 // until a scheduler that picks the G hands it a P (hand_to_locked_m).
 void wired_park(G* self, FinishFn fin, void* arg) {
@@ -442,10 +452,10 @@ void switch_away(G* self, FinishFn fin, void* arg) {
   // came back into weft): the P must be really held again first.
   if (self->status.load(std::memory_order_relaxed) == kGSyscall) exit_blocking_syscall();
   if (self->locked_m) {
-    if (fin == fin_requeue) {  // a wired G yields its kernel thread instead
-      sys::call6(SYS_sched_yield);
-      return;
-    }
+    // A wired G that yields (or is preempted) gives its P to the others
+    // too: it waits on the global queue, where any M finds it and hands it
+    // a P (its P's queue is no longer its own).
+    if (fin == fin_requeue) fin = fin_to_global_queue;
     wired_park(self, fin, arg);
     if (self->pending_signals.load(std::memory_order_relaxed)) raise_pending_signals(self);
     return;

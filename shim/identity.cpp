@@ -28,11 +28,16 @@ namespace weft {
 namespace {
 
 constexpr long kRseqSig = 0x53053053;  // glibc's RSEQ_SIG on x86
+constexpr unsigned kRseqOrigSize = 32;
 
 void unregister_main_rseq() {
   if (!&__rseq_size || !&__rseq_offset || __rseq_size == 0) return;
   char* area = thread_pointer() + __rseq_offset;
-  if (sys::call6(SYS_rseq, long(area), __rseq_size, RSEQ_FLAG_UNREGISTER, kRseqSig) != 0) return;
+  // glibc 2.36 registers 32 bytes (the original struct rseq) and exports
+  // the size of the fields it knows (20) as __rseq_size; the kernel wants
+  // the registered length back.
+  long len = __rseq_size < kRseqOrigSize ? kRseqOrigSize : __rseq_size;
+  if (sys::call6(SYS_rseq, long(area), len, RSEQ_FLAG_UNREGISTER, kRseqSig) != 0) return;
   __atomic_store_n(reinterpret_cast<int32_t*>(area + offsetof(struct rseq, cpu_id)), -1,
                    __ATOMIC_RELAXED);
 }
