@@ -18,6 +18,7 @@
 #include "core/sys.h"
 #include "core/timer_heap.h"
 #include "core/tls.h"
+#include "core/wire.h"
 
 namespace weft {
 
@@ -466,13 +467,19 @@ void switch_away(G* self, FinishFn fin, void* arg) {
   m->fin_prev = self;
   int64_t now;
   G* next = nullptr;
-  if (m->p && !timers_due(m->p, &now)) next = find_runnable_fast(m, false);
+  if (m->p && !m->retire && !timers_due(m->p, &now)) next = find_runnable_fast(m, false);
   switch_to(m, self, next ? next : &m->g0);
   finish_switch(self->m);
   if (self->pending_signals.load(std::memory_order_relaxed)) raise_pending_signals(self);
 }
 
 [[noreturn]] void exit_current(G* self, FinishFn fin, void* arg) {
+  if (self->locked_m) {
+    // M0 is the process's main task and never ends.
+    if ((self->wired_for & kWireTrace) && self->m != &all_ms[0]) self->m->retire = true;
+    self->locked_m = nullptr;
+    self->wired_for = 0;
+  }
   switch_away(self, fin, arg);
   __builtin_trap();
 }
@@ -589,6 +596,10 @@ WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlo
 void m_loop(M* m) {
   for (;;) {
     finish_switch(m);
+    if (m->retire) {
+      retire_m(m);
+      return;
+    }
     if (!m->p && m->nextp) {
       acquirep(m, m->nextp);
       m->nextp = nullptr;

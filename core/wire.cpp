@@ -33,12 +33,6 @@ void unwire_current(WireReason why) {
   if (!g->wired_for) g->locked_m = nullptr;
 }
 
-void unwire_for_exit() {
-  unwire_current(kWireRobust);
-  unwire_current(kWireTrace);
-  unwire_current(kWireFork);
-}
-
 bool is_wired() {
   G* g = current_g();
   return g && g->locked_m;

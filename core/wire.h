@@ -10,10 +10,13 @@
 //   task registers the G's own robust list for the time being.
 // - kWireTrace: once it has made a ptrace request (shim/ptrace.cpp), until
 //   it exits: the kernel takes requests for a tracee only from the task
-//   that traces it.
+//   that traces it. When it exits, its M (unless M0) ends its kernel thread
+//   with it (exit_current), so that the kernel detaches its tracees as it
+//   does when a tracing thread exits.
 // - kWireFork: from a fork() until it has no children left (shim/ptrace.cpp):
 //   a child that calls PTRACE_TRACEME is traced by the task that forked it.
-// A G must be unwired (unwire_for_exit) before it exits.
+// exit_current unwires an exiting G (a robust mutex's wiring is undone
+// before, with the mutexes).
 #pragma once
 #include <stdint.h>
 
@@ -28,7 +31,6 @@ enum WireReason : uint8_t { kWireRobust = 1, kWireTrace = 2, kWireFork = 4 };
 // nothing.
 void wire_current(WireReason why = kWireRobust);
 void unwire_current(WireReason why = kWireRobust);
-void unwire_for_exit();
 bool is_wired();
 bool wired_for(WireReason why);
 // The tid that owns process-shared robust mutexes for the caller: its M's

@@ -12,7 +12,6 @@
 #include "core/stats.h"
 #include "core/tid.h"
 #include "core/tls.h"
-#include "core/wire.h"
 #include "preload/malloc.h"
 #include "shim/keys.h"
 #include "shim/robust_list.h"
@@ -64,7 +63,6 @@ void thread_reap(G* g) {
   if (__call_tls_dtors) __call_tls_dtors();
   run_key_destructors();
   release_robust_mutexes();
-  unwire_for_exit();
   tcb_release_thread_buffers(g->tcb);
   free(g->affinity);
   g->affinity = nullptr;

@@ -7,6 +7,9 @@
 // 2. Another thread (not the one that forked) SEIZEs a child of the
 //    process, INTERRUPTs it, sleeps and yields, reads its registers and
 //    DETACHes.
+// 3. A thread that exits while it traces a child: the child is detached
+//    (checked only; under weft not when the thread ran on the main kernel
+//    thread, see libweft(7)).
 // Spinning threads keep the other threads moving meanwhile.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -108,6 +111,30 @@ static void* seizer(void* a) {
   return NULL;
 }
 
+// SEIZEs and stops `seized`, then exits still tracing it.
+static void* leaving_tracer(void* a) {
+  (void)a;
+  SYNC_CHECK(ptrace(PTRACE_SEIZE, seized, 0, 0) == 0, "SEIZE");
+  move_around();
+  SYNC_CHECK(ptrace(PTRACE_INTERRUPT, seized, 0, 0) == 0, "INTERRUPT");
+  int st;
+  SYNC_CHECK(waitpid(seized, &st, 0) == seized && WIFSTOPPED(st), "waitpid");
+  return NULL;
+}
+
+// The TracerPid line of /proc/PID/status.
+static long tracer_of(pid_t pid) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", pid);
+  FILE* f = fopen(path, "r");
+  SYNC_CHECK(f != NULL, "open %s", path);
+  long tracer = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "TracerPid: %ld", &tracer) == 1) break;
+  fclose(f);
+  return tracer;
+}
+
 int main(void) {
   pthread_t spin[2], t;
   for (int i = 0; i < 2; i++) sync_start(&spin[i], spinner, NULL, 0);
@@ -124,6 +151,25 @@ int main(void) {
   int st;
   SYNC_CHECK(waitpid(seized, &st, 0) == seized, "waitpid");
   printf("seized child: killed %d\n", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+
+  // 3. A thread that exits while tracing: the kernel detaches the tracee.
+  // Under weft that happens when the thread ran on any kernel thread but
+  // the main one (which never exits; then the tracee stays traced by it).
+  seized = fork();
+  SYNC_CHECK(seized >= 0, "fork");
+  if (seized == 0)
+    for (;;) raw(SYS_pause, 0, 0, 0);
+  sync_start(&t, leaving_tracer, NULL, 0);
+  sync_join(t);
+  long long deadline = sync_now_ns(CLOCK_MONOTONIC) + 10000000000LL;
+  long tracer;
+  while ((tracer = tracer_of(seized)) != 0 && sync_now_ns(CLOCK_MONOTONIC) < deadline) usleep(1000);
+  if (sync_under_weft())
+    SYNC_CHECK(tracer == 0 || tracer == getpid(), "traced by %ld after its tracer exited", tracer);
+  else
+    SYNC_CHECK(tracer == 0, "traced by %ld after its tracer exited", tracer);
+  kill(seized, SIGKILL);
+  SYNC_CHECK(waitpid(seized, &st, 0) == seized, "waitpid");
   atomic_store(&stop_spinning, 1);
   for (int i = 0; i < 2; i++) sync_join(spin[i]);
   return 0;
