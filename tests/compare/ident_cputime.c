@@ -66,27 +66,36 @@ static void* sleeper(void* a) {
   return NULL;
 }
 
+// Each wait is measured in three rounds and the least counts: a kernel
+// thread that the kernel preempts in the few microseconds between two
+// readings would add its wait under weft (libweft(7)).
 static void* blocker(void* a) {
   (void)a;
-  long long c0 = self_cpu();
-  char c;
-  SYNC_CHECK(read(pipefd[0], &c, 1) == 1, "read");
-  long long c1 = self_cpu();
-  syscall(SYS_nanosleep, &(struct timespec){0, 100 * MS}, NULL);
-  long long c2 = self_cpu();
-  usleep(100000);
-  long long c3 = self_cpu();
-  pid_t child = fork();
-  SYNC_CHECK(child >= 0, "fork");
-  if (child == 0) {
-    syscall(SYS_nanosleep, &(struct timespec){0, 100 * MS}, NULL);
-    _exit(3);
+  long long least[4] = {1LL << 62, 1LL << 62, 1LL << 62, 1LL << 62};
+  for (int round = 0; round < 3; round++) {
+    long long c[5];
+    char b;
+    c[0] = self_cpu();
+    SYNC_CHECK(read(pipefd[0], &b, 1) == 1, "read");
+    c[1] = self_cpu();
+    syscall(SYS_nanosleep, &(struct timespec){0, 50 * MS}, NULL);
+    c[2] = self_cpu();
+    usleep(50000);
+    c[3] = self_cpu();
+    pid_t child = fork();
+    SYNC_CHECK(child >= 0, "fork");
+    if (child == 0) {
+      syscall(SYS_nanosleep, &(struct timespec){0, 50 * MS}, NULL);
+      _exit(3);
+    }
+    int st;
+    SYNC_CHECK(waitpid(child, &st, 0) == child, "waitpid");
+    c[4] = self_cpu();
+    for (int i = 0; i < 4; i++)
+      if (c[i + 1] - c[i] < least[i]) least[i] = c[i + 1] - c[i];
   }
-  int st;
-  SYNC_CHECK(waitpid(child, &st, 0) == child, "waitpid");
-  long long c4 = self_cpu();
   printf("blocked in read %d, raw nanosleep %d, usleep %d, waitpid %d: each < 20 ms\n",
-         c1 - c0 < 20 * MS, c2 - c1 < 20 * MS, c3 - c2 < 20 * MS, c4 - c3 < 20 * MS);
+         least[0] < 20 * MS, least[1] < 20 * MS, least[2] < 20 * MS, least[3] < 20 * MS);
   return NULL;
 }
 
@@ -108,9 +117,13 @@ int main(void) {
   printf("a new thread's CPU time starts below 50 ms: %d\n",
          new_thread_start >= 0 && new_thread_start < 50 * MS);
 
-  long long m0 = self_cpu();
-  usleep(100000);
-  printf("main: CPU time over a 100 ms sleep < 20 ms: %d\n", self_cpu() - m0 < 20 * MS);
+  long long least = 1LL << 62;
+  for (int round = 0; round < 3; round++) {  // see blocker
+    long long m0 = self_cpu();
+    usleep(50000);
+    if (self_cpu() - m0 < least) least = self_cpu() - m0;
+  }
+  printf("main: CPU time over a 50 ms sleep < 20 ms: %d\n", least < 20 * MS);
 
   pthread_t sl, sp;
   sync_start(&sl, sleeper, NULL, 0);
@@ -149,8 +162,10 @@ int main(void) {
 
   SYNC_CHECK(pipe(pipefd) == 0, "pipe");
   sync_start(&t, blocker, NULL, 0);
-  usleep(100000);
-  SYNC_CHECK(write(pipefd[1], "x", 1) == 1, "write");
+  for (int round = 0; round < 3; round++) {
+    usleep(50000);
+    SYNC_CHECK(write(pipefd[1], "x", 1) == 1, "write");
+  }
   sync_join(t);
 
   // An exited thread (not joined yet) has no clock: ESRCH, as NPTL once the
