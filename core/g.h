@@ -49,6 +49,10 @@ struct G {
   std::atomic<uint32_t> status{kGIdle};
   bool is_g0 = false;          // an M's scheduler context, not a user thread
   bool is_main = false;        // the adopted main thread
+  // CPU time (core/cputime.h): clock ticks, doubled, +1 while it runs with
+  // the start subtracted. Written by the G's M at each switch (so it sits
+  // with the fields the switch touches), read by anyone.
+  std::atomic<int64_t> cpu_clock{0};
 
   // Entry.
   void* (*fn)(void*) = nullptr;
@@ -101,9 +105,14 @@ struct G {
   // page an idle thread keeps resident.
   unsigned char* affinity = nullptr;
 
-  // Set while the G is wired to an M (core/wire.h): it runs only there.
+  // Set while the G is wired to an M (core/wire.h): it runs only there,
+  // for the reasons (WireReason bits) in wired_for.
   M* locked_m = nullptr;
   int locked_tid = 0;          // that M's kernel tid, read when wiring
+  uint8_t wired_for = 0;
+
+  // Lookups by thread id holding the G (core/tid.h).
+  std::atomic<uint32_t> tid_holds{0};
 
   // Signals (core/signal.h), bit sig-1. pending_signals: sent to it and not
   // delivered yet (routed_signals: those of them routed from the process,

@@ -8,7 +8,8 @@
 // kPSyscall to kPIdle when the same call has lasted since its previous
 // sample and something could use the P, and hands it on (handoffp). On
 // return the M CASes its P back from kPSyscall to kPRunning: a call that did
-// not block costs two plain stores and one uncontended CAS. If the CAS fails
+// not block costs two plain stores, one uncontended CAS and two reads of the
+// G's CPU clock, which stops meanwhile (core/cputime.h). If the CAS fails
 // the P is someone else's: the G takes its old P if it is idle, else any
 // idle P, else queues itself on the global queue and its M goes idle.
 //
@@ -18,6 +19,7 @@
 // parks inside the call first takes the P back (switch_away). Only the
 // monitor and the returning M ever move a P out of kPSyscall.
 #include "core/blocking.h"
+#include "core/cputime.h"
 #include "core/prio_runq.h"
 #include "core/sched_internal.h"
 #include "core/stats.h"
@@ -51,10 +53,12 @@ bool enter_blocking_syscall() {
                        std::memory_order_relaxed);
   self->status.store(kGSyscall, std::memory_order_relaxed);
   p->status.store(kPSyscall, std::memory_order_release);
+  cpu_stop(self, cpu_ticks());  // waiting in the kernel is not CPU time
   return true;
 }
 
 void take_p_back_without_switch(G* self) {
+  cpu_start(self, cpu_ticks());
   M* m = self->m;
   P* p = m->p;
   uint32_t expected = kPSyscall;

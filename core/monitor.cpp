@@ -240,6 +240,8 @@ bool start_monitor() {
   return create_kernel_thread(monitor_main, nullptr, kStack) && spawner;
 }
 
+bool monitor_started() { return started.load(std::memory_order_relaxed); }
+
 void monitor_forget_after_fork() {
   started.store(false, std::memory_order_relaxed);
   for (Sample& s : samples) s = Sample();

@@ -9,5 +9,8 @@ namespace weft {
 // if a kernel thread could not be made (blocking calls then hold up the
 // other threads of their P until they return).
 bool start_monitor();
+// Whether start_monitor ran in this process: only then can an M be made to
+// take the P of a wired G that parks (core/wire.h).
+bool monitor_started();
 
 }  // namespace weft

@@ -366,6 +366,17 @@ void handoffp(P* p) {
   }
 }
 
+void retire_m(M* m) {
+  m->retire = false;
+  if (P* p = m->p) {
+    m->p = nullptr;
+    p->m = nullptr;
+    handoffp(p);
+  }
+  sched.mcount.fetch_sub(1, std::memory_order_relaxed);
+  stat_add(kStatMsExited);
+}
+
 StopResult stopm(M* m, int64_t deadline_ns) {
   {
     SpinLockGuard l(sched.lock);

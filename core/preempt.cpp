@@ -8,7 +8,8 @@
 // SIGURG by default) to that kernel thread, marked with kMarker as weft's.
 // The handler preempts only if the same G still runs there (the tick is
 // unchanged), that G is an ordinary running G (not a g0, not in a system
-// call, not wired), and it was interrupted in the program's code: never in
+// call; a wired one waits on its M for a P again, core/wire.h), and it was
+// interrupted in the program's code: never in
 // libweft.so (the runtime, jemalloc: its locks, run queues and per-P
 // caches are held there), nor in ld.so or libc (weft's runtime calls into
 // libc too; and preempting inside glibc's string functions was seen to
@@ -172,7 +173,7 @@ struct ErrnoKeeper {
 
 // Whether g, interrupted with context uc, may be switched out now.
 bool preemptible(G* g, const ucontext_t* uc) {
-  if (!g || g->is_g0 || g->locked_m || g->status.load(std::memory_order_relaxed) != kGRunning)
+  if (!g || g->is_g0 || g->status.load(std::memory_order_relaxed) != kGRunning)
     return false;
   P* p = g->m->p;
   if (!p || p->status.load(std::memory_order_relaxed) != kPRunning) return false;

@@ -8,6 +8,7 @@
 
 #include "core/blocking.h"
 #include "core/context.h"
+#include "core/cputime.h"
 #include "core/netpoll.h"
 #include "core/prio_runq.h"
 #include "core/sched_internal.h"
@@ -17,6 +18,7 @@
 #include "core/sys.h"
 #include "core/timer_heap.h"
 #include "core/tls.h"
+#include "core/wire.h"
 
 namespace weft {
 
@@ -388,6 +390,9 @@ G* find_runnable(M* m) {
 }
 
 void switch_to(M* m, G* from, G* to) {
+  int64_t now = cpu_ticks();  // one clock read ends from's run, starts to's
+  cpu_stop(from, now);
+  cpu_start(to, now);
   to->m = m;
   if (!to->is_g0) to->status.store(kGRunning, std::memory_order_relaxed);
   if (m->p) note_running(m->p, to);
@@ -396,7 +401,15 @@ void switch_to(M* m, G* from, G* to) {
 
 void fin_requeue(G* prev, void*) {
   prev->status.store(kGRunnable, std::memory_order_release);
-  if (!rt_put(prev, false)) runq_put(prev->m->p, prev, false);
+  if (rt_put(prev, false)) return;
+  if (P* p = prev->m->p) {
+    runq_put(p, prev, false);
+    return;
+  }
+  // The yield found a wired G and handed it this P (hand_to_locked_m).
+  prev->next = nullptr;
+  global_put_batch(prev, prev, 1);
+  wakep();
 }
 
 }  // namespace
@@ -411,6 +424,8 @@ void finish_switch(M* m) {
 }
 
 namespace {
+void fin_to_global_queue(G* prev, void*);
+
 // A wired G gives up its P but keeps its M, which sleeps on the G's own stack
 // until a scheduler that picks the G hands it a P (hand_to_locked_m).
 void wired_park(G* self, FinishFn fin, void* arg) {
@@ -421,9 +436,11 @@ void wired_park(G* self, FinishFn fin, void* arg) {
     handoffp(p);
   }
   m->park_word.store(0, std::memory_order_relaxed);
+  cpu_stop(self, cpu_ticks());
   fin(self, arg);
   while (!m->park_word.load(std::memory_order_acquire))
     sys::futex_wait(reinterpret_cast<uint32_t*>(&m->park_word), 0, nullptr);
+  cpu_start(self, cpu_ticks());
   acquirep(m, m->nextp);
   m->nextp = nullptr;
   note_running(m->p, self);
@@ -444,10 +461,10 @@ void switch_away(G* self, FinishFn fin, void* arg) {
   // came back into weft): the P must be really held again first.
   if (self->status.load(std::memory_order_relaxed) == kGSyscall) exit_blocking_syscall();
   if (self->locked_m) {
-    if (fin == fin_requeue) {  // a wired G yields its kernel thread instead
-      sys::call6(SYS_sched_yield);
-      return;
-    }
+    // A wired G that yields (or is preempted) gives its P to the others
+    // too: it waits on the global queue, where any M finds it and hands it
+    // a P (its P's queue is no longer its own).
+    if (fin == fin_requeue) fin = fin_to_global_queue;
     wired_park(self, fin, arg);
     after_resume(self);
     return;
@@ -458,13 +475,19 @@ void switch_away(G* self, FinishFn fin, void* arg) {
   m->fin_prev = self;
   int64_t now;
   G* next = nullptr;
-  if (m->p && !timers_due(m->p, &now)) next = find_runnable_fast(m, false);
+  if (m->p && !m->retire && !timers_due(m->p, &now)) next = find_runnable_fast(m, false);
   switch_to(m, self, next ? next : &m->g0);
   finish_switch(self->m);
   after_resume(self);
 }
 
 [[noreturn]] void exit_current(G* self, FinishFn fin, void* arg) {
+  if (self->locked_m) {
+    // M0 is the process's main task and never ends.
+    if ((self->wired_for & kWireTrace) && self->m != &all_ms[0]) self->m->retire = true;
+    self->locked_m = nullptr;
+    self->wired_for = 0;
+  }
   switch_away(self, fin, arg);
   __builtin_trap();
 }
@@ -581,6 +604,10 @@ WaitResult park_until(G* self, uint64_t seq, int64_t deadline_ns, SpinLock* unlo
 void m_loop(M* m) {
   for (;;) {
     finish_switch(m);
+    if (m->retire) {
+      retire_m(m);
+      return;
+    }
     if (!m->p && m->nextp) {
       acquirep(m, m->nextp);
       m->nextp = nullptr;

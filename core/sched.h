@@ -120,6 +120,10 @@ struct M {
   std::atomic<uint32_t> park_word{0};  // futex: 1 = woken with work
   std::atomic<int32_t> runtime_sleeps{0};  // asleep for a runtime lock
   int64_t idle_since = 0;         // when it last stopped running Gs (0: running)
+  // Set when a G that traced processes from it exits: the M ends its
+  // kernel thread once that G is off it, so the kernel detaches the
+  // tracees as it does when a tracing thread exits (core/wire.h).
+  bool retire = false;
 
   void* native_robust_head = nullptr;  // what its task registered with the kernel
   // Set when a G here was poked to take signals and has not yet (see
@@ -206,7 +210,9 @@ void m_loop(M* m);
 // max_ms: the cap on live Ms (WEFT_MAX_THREADS), at most kMaxMs.
 void sched_init(int nprocs, int max_ms, G* main_g, void* g0_tcb, char* g0_stack_top);
 
-// Exit of the current G: never returns; fin(self, arg) runs on the next context.
+// Exit of the current G: never returns; fin(self, arg) runs on the next
+// context. A G still wired is unwired here (it must hold no robust mutex);
+// if it traced processes from an M other than M0, that M retires.
 [[noreturn]] void exit_current(G* self, FinishFn fin, void* arg);
 
 // Hook run by every new user G before anything else; set by shim/.

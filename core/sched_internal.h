@@ -40,6 +40,9 @@ void handoffp(P* p);
 // enough is told to exit (its caller returns up to m_thread_main).
 enum class StopResult { kHanded, kTimedOut, kExit };
 StopResult stopm(M* m, int64_t deadline_ns);
+// Ends m (not M0) for good, from its g0: its P goes to another M or the
+// idle list; its caller returns up to m_thread_main.
+void retire_m(M* m);
 // Puts p on the idle list (as a P nobody could take an M for).
 void give_back(P* p, bool spinning);
 // Blocks every signal but glibc's internal ones in the calling runtime

@@ -108,7 +108,7 @@ void fill_fields(char* t, G* g) {
   tcb_field<int>(t, tcb_off::kGscopeFlag) = 0;
   memcpy(t + tcb_off::kSysinfo, static_cast<char*>(main_tcb) + tcb_off::kSysinfo, 0x18);
   tcb_field<G*>(t, tcb_off::kCurrentG) = g;
-  tcb_field<int>(t, tcb_off::kTid) = next_fake_tid();
+  // The thread id comes with the thread's creation (core/tid.h).
   reset_robust_list(t);
   tcb_field<void*>(t, tcb_off::kSpecific) = t + kSpecific1stBlock;
   // cpu_id < 0 makes sched_getcpu() ask the kernel: this area is not
@@ -117,13 +117,6 @@ void fill_fields(char* t, G* g) {
 }
 
 }  // namespace
-
-int next_fake_tid() {
-  // (4194304, 0x3fffffff]: above PID_MAX_LIMIT, inside FUTEX_TID_MASK.
-  static std::atomic<uint32_t> counter{0};
-  uint32_t n = counter.fetch_add(1, std::memory_order_relaxed);
-  return int(4194305 + n % (0x3fffffffu - 4194305));
-}
 
 template <class Fn>
 bool resolve(Fn* fn, const char* name) {

@@ -58,7 +58,4 @@ void tcbs_forget_gs_after_fork();
 // Per-G libc set-up that must run on the G with %fs at its TCB.
 void tls_enter_new_g(void* tcb);
 
-// Next unique fake tid (never a kernel task id; see DESIGN-NOTES).
-int next_fake_tid();
-
 }  // namespace weft

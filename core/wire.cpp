@@ -9,28 +9,38 @@ namespace {
 constexpr long kRobustHeadSize = 24;  // struct robust_list_head
 }
 
-void wire_current() {
+void wire_current(WireReason why) {
   G* g = current_g();
-  if (!g || g->is_g0 || g->locked_m) return;
-  M* m = g->m;
-  g->locked_m = m;
-  // Asked of the kernel, not taken from M: after fork() the child's task
-  // has a new tid while the runtime's records are the parent's.
-  g->locked_tid = sys::gettid();
-  sys::call6(SYS_set_robust_list, (long)(static_cast<char*>(g->tcb) + tcb_off::kRobustHead),
-             kRobustHeadSize);
+  if (!g || g->is_g0 || (g->wired_for & why)) return;
+  if (!g->locked_m) {
+    g->locked_m = g->m;
+    // Asked of the kernel, not taken from M: after fork() the child's task
+    // has a new tid while the runtime's records are the parent's.
+    g->locked_tid = sys::gettid();
+  }
+  g->wired_for |= why;
+  if (why == kWireRobust)
+    sys::call6(SYS_set_robust_list, (long)(static_cast<char*>(g->tcb) + tcb_off::kRobustHead),
+               kRobustHeadSize);
 }
 
-void unwire_current() {
+void unwire_current(WireReason why) {
   G* g = current_g();
-  if (!g || g->is_g0 || !g->locked_m) return;
-  sys::call6(SYS_set_robust_list, (long)g->m->native_robust_head, kRobustHeadSize);
-  g->locked_m = nullptr;
+  if (!g || g->is_g0 || !(g->wired_for & why)) return;
+  if (why == kWireRobust)
+    sys::call6(SYS_set_robust_list, (long)g->m->native_robust_head, kRobustHeadSize);
+  g->wired_for &= uint8_t(~why);
+  if (!g->wired_for) g->locked_m = nullptr;
 }
 
 bool is_wired() {
   G* g = current_g();
   return g && g->locked_m;
+}
+
+bool wired_for(WireReason why) {
+  G* g = current_g();
+  return g && !g->is_g0 && (g->wired_for & why);
 }
 
 int wired_tid() {

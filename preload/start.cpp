@@ -30,6 +30,7 @@
 #include "core/warn.h"
 #include "preload/checks.h"
 #include "preload/malloc_conf.h"
+#include "shim/identity.h"
 #include "shim/thread.h"
 
 bool weft_have_fsgsbase = false;
@@ -188,6 +189,7 @@ void start() {
   if (!g0_tcb) return fall_back("cannot allocate the scheduler's stack");
   g_entry_hook = thread_start;
   sched_init(nprocs, max_ms_from_env(), &main_g, g0_tcb, g0_top);
+  identity_init(&main_g, &m0->g0);
   apply_preemption_from_env();
   debug_configure(env("WEFT_DEBUG"));
   // From here on the main thread is a G.

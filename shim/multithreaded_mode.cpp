@@ -19,6 +19,7 @@
 #include "core/warn.h"
 #include "core/self.h"
 #include "core/tls.h"
+#include "shim/identity.h"
 #include "shim/thread.h"
 
 namespace weft {
@@ -42,6 +43,7 @@ void enter_multithreaded_mode() {
   if (!start_monitor() && !failed.exchange(true))
     warn("cannot start the monitor thread; a thread blocked in the kernel holds up the others");
   start_tracer();
+  ptrace_threads_begin();
 }
 
 }  // namespace weft

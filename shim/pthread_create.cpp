@@ -12,6 +12,7 @@
 #include "core/signal.h"
 #include "core/stack.h"
 #include "core/stats.h"
+#include "core/tid.h"
 #include "core/tls.h"
 #include "shim/c11.h"
 #include "shim/thread.h"
@@ -90,6 +91,7 @@ int create_g(pthread_t* out, const pthread_attr_t* attr, void* (*fn)(void*), voi
   inherit_name(g);
   g->life.store(detach == PTHREAD_CREATE_DETACHED ? kDetached : kJoinable, std::memory_order_relaxed);
   *out = handle_of(g);
+  tid_assign(g);
   tcb_link(g->tcb);
   int alive = live_threads.fetch_add(1, std::memory_order_relaxed) + 1;
   stat_add(kStatThreadsCreated);

@@ -18,7 +18,9 @@
 // waiters it would have moved (they see a spurious wake-up and wait again,
 // which futex users must already handle). Shared ones sleep in the kernel,
 // so they pass through like every other futex op.
-// SYS_sched_yield yields the G. The fd I/O numbers (read, write, recv*,
+// SYS_gettid, SYS_tgkill, SYS_tkill, SYS_prctl's PR_SET_NAME/PR_GET_NAME,
+// SYS_clock_gettime/SYS_clock_getres on a thread's CPU clock and SYS_ptrace
+// behave as their libc forms (shim/identity.h). SYS_sched_yield yields the G. The fd I/O numbers (read, write, recv*,
 // send*, accept*, connect, close, dup2/dup3, close_range...) go the way of
 // their wrappers (shim/syscall_io.cpp); SYS_poll, SYS_epoll_wait and
 // SYS_epoll_pwait without a mask wait on the netpoller (shim/fd_wait.h).
@@ -41,6 +43,7 @@
 #include "core/sys.h"
 #include "shim/fd_wait.h"
 #include "shim/fd_io.h"
+#include "shim/identity.h"
 #include "shim/sync_common.h"
 
 namespace weft {
@@ -210,7 +213,8 @@ WEFT_EXPORT long syscall(long n, ...) {
     r = weft::futex_call(a1, a2, a3, a4, a5, a6, &handled);
   } else {
     const long args[6] = {a1, a2, a3, a4, a5, a6};
-    handled = weft::io::syscall_io(n, args, &r) || weft::signal_syscall(n, args, &r);
+    handled = weft::io::syscall_io(n, args, &r) || weft::signal_syscall(n, args, &r) ||
+              weft::identity_syscall(n, args, &r);
   }
   if (!handled) {
     if (n == SYS_sched_yield) {

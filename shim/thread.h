@@ -68,6 +68,8 @@ int change_sched(G* g, int policy, const sched_param* param);
 // Keeps a validated CPU mask in g (EINVAL if it names no allowed CPU).
 inline constexpr size_t kAffinityBytes = sizeof(cpu_set_t);
 int set_thread_affinity(G* g, size_t size, const cpu_set_t* set);
+// The G's mask as sched_getaffinity gives a task's (size checks included).
+int get_thread_affinity(G* g, size_t size, cpu_set_t* set);
 
 // The attributes of a thread created without any (pthread_setattr_default_np).
 const pthread_attr_t* default_thread_attr();

@@ -10,6 +10,7 @@
 #include "core/sched.h"
 #include "core/stack.h"
 #include "core/stats.h"
+#include "core/tid.h"
 #include "core/tls.h"
 #include "preload/malloc.h"
 #include "shim/keys.h"
@@ -67,6 +68,8 @@ void thread_reap(G* g) {
   g->affinity = nullptr;
   if (!g->is_main) tcb_unlink(g->tcb);
   stat_add(kStatThreadsExited);
+  // Its id names no thread from here on, as an exited task's tid.
+  tid_retire(g);
   if (live_threads.fetch_sub(1, std::memory_order_acq_rel) == 1) exit(0);
   // A thread on a stack of its caller's gives back its TLS itself, as
   // NPTL's detached ones do: that takes the allocator's locks, which the
