@@ -23,6 +23,7 @@
 #include "core/sched_internal.h"
 #include "core/stack.h"
 #include "core/sys.h"
+#include "core/tls.h"
 #include "core/trace.h"
 
 namespace weft {
@@ -38,19 +39,61 @@ void reset_p(P* p) {
   p->alloc_cache_busy.store(false, std::memory_order_relaxed);
 }
 
+// The child's only kernel thread becomes M0, whatever M forked: every
+// other M's g0 runs on a stack and TCB that glibc made for that M's kernel
+// thread, and in the child glibc counts those threads as gone and hands
+// their stacks to its next pthread_create (reclaim_stacks), so a g0 of
+// theirs would soon share its stack with a new thread. M0's g0 has a stack
+// of weft's own; it is restarted fresh, since whatever it was doing in the
+// parent belonged to M0's kernel thread.
+M* adopt_m0(G* self) {
+  M* m = &all_ms[0];
+  int id = m->id;
+  void* g0_tcb = m->g0.tcb;
+  new (m) M();
+  m->id = id;
+  m->g0.tcb = g0_tcb;
+  m->g0.is_g0 = true;
+  m->g0.m = m;
+  restart_m0_g0();
+  m->ktid = sys::gettid();
+  // The task's registered robust list: glibc registered the forking G's
+  // (emptied) in the child. A G wired for a process-shared robust mutex
+  // keeps it; the main thread's lives as long as the process; any other G's
+  // TCB may be reused once that G exits, so M0 registers its g0's instead.
+  if (self->locked_m) {
+    self->locked_m = m;
+    self->locked_tid = m->ktid;
+    m->native_robust_head = static_cast<char*>(g0_tcb) + tcb_off::kRobustHead;
+  } else if (self->is_main) {
+    m->native_robust_head = static_cast<char*>(self->tcb) + tcb_off::kRobustHead;
+  } else {
+    m->native_robust_head = static_cast<char*>(g0_tcb) + tcb_off::kRobustHead;
+    sys::call6(SYS_set_robust_list, long(m->native_robust_head), 24);
+  }
+  self->m = m;
+  return m;
+}
+
 void rebuild_after_fork() {
   G* self = current_g();
   if (!self || self->is_g0) return;  // a thread weft does not run: nothing to keep
-  M* m = self->m;
-  P* mine = m->p;
+  // The P the forking G keeps: its own, unless that is a spare (lent only
+  // while a stuck M needs one) or gone (retaken during a blocking call).
+  P* mine = self->m->p;
+  if (!mine || mine->spare) mine = sched.allp[0];
+  M* m = adopt_m0(self);
   new (&sched.lock) SpinLock();
   sched.gq_head = sched.gq_tail = nullptr;
   sched.gq_size.store(0, std::memory_order_relaxed);
   sched.midle = nullptr;
   sched.nmidle = 0;
   sched.mfree = nullptr;
-  for (int i = sched.mslots - 1; i >= 0; i--) {  // every other M vanished
-    if (&all_ms[i] == m) continue;
+  for (int i = sched.mslots - 1; i >= 1; i--) {  // every other M vanished
+    // Its TCB goes to glibc's stack cache (reclaim_stacks) and from there to
+    // the child's next kernel thread, which must not look like this g0.
+    if (void* tcb = all_ms[i].g0.tcb) tcb_field<G*>(tcb, tcb_off::kCurrentG) = nullptr;
+    all_ms[i].g0.tcb = nullptr;
     all_ms[i].free_next = sched.mfree;
     sched.mfree = &all_ms[i];
   }
@@ -60,8 +103,6 @@ void rebuild_after_fork() {
   sched.npidle.store(0, std::memory_order_relaxed);
   sched.spare_idle = nullptr;
   sched.nspare_lent.store(0, std::memory_order_relaxed);
-  m->ktid = sys::gettid();
-  m->spinning = false;
   for (int i = sched.nallp.load(std::memory_order_relaxed) - 1; i >= 0; i--) {
     P* p = sched.allp[i];
     reset_p(p);
@@ -75,11 +116,11 @@ void rebuild_after_fork() {
       pidle_put_locked(p);
     }
   }
-  if (mine && mine->spare) sched.nspare_lent.store(1, std::memory_order_relaxed);
-  if (mine) {
-    mine->alloc_cache_busy.store(false, std::memory_order_relaxed);
-    acquirep(m, mine);
-  }
+  acquirep(m, mine);
+  // A G that forks inside a blocking call (a signal handler's fork) ends
+  // that call as it would in the parent: its P in kPSyscall, taken back.
+  if (self->status.load(std::memory_order_relaxed) == kGSyscall)
+    mine->status.store(kPSyscall, std::memory_order_relaxed);
   futex_forget_waiters_after_fork();
   rt_forget_after_fork();
   stacks_after_fork();
