@@ -229,6 +229,9 @@ void for_each_linked_g(bool (*fn)(G*, void*), void* arg) {
   lll_unlock(stack_cache_lock);
 }
 
+void lock_thread_lists() { lll_lock(stack_cache_lock); }
+void unlock_thread_lists() { lll_unlock(stack_cache_lock); }
+
 void tls_enter_new_g(void* tcb) {
   ctype_init();
   // As NPTL's start_thread: the resolver state of a thread lives in its TCB.

@@ -52,6 +52,12 @@ void tcb_unlink(void* tcb);
 // For diagnostics (core/trace.cpp).
 void for_each_linked_g(bool (*fn)(G*, void*), void* arg);
 
+// Holds glibc's lock on its thread lists (GL(dl_stack_cache_lock)), as
+// glibc's set*id does: no thread can be allocated meanwhile
+// (core/all_tasks.cpp). Only raw system calls may run while it is held.
+void lock_thread_lists();
+void unlock_thread_lists();
+
 // Per-G libc set-up that must run on the G with %fs at its TCB.
 void tls_enter_new_g(void* tcb);
 

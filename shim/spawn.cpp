@@ -1,0 +1,51 @@
+// shim/spawn.cpp — posix_spawn, posix_spawnp, system and popen. glibc
+// starts the child with clone(CLONE_VM | CLONE_VFORK) and runs only its own
+// internal functions in it, so none of weft's code runs between the clone
+// and the exec; what the child needs from weft is the calling thread's
+// signal mask in the kernel (it copies the caller's task's, see
+// core/sigmask.h), put there for the duration of the call. system() and
+// pclose() then wait for the child in the kernel, holding their M (the
+// monitor hands its P on meanwhile).
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/export.h"
+#include "core/real.h"
+#include "shim/new_image.h"
+
+namespace weft {
+namespace {
+
+using SpawnFn = int (*)(pid_t*, const char*, const posix_spawn_file_actions_t*,
+                        const posix_spawnattr_t*, char* const*, char* const*);
+
+}  // namespace
+}  // namespace weft
+
+using weft::real;
+using weft::with_own_mask;
+
+WEFT_EXPORT int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file_actions_t* fa,
+                            const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
+  static auto fn = real<weft::SpawnFn>("posix_spawn");
+  return with_own_mask([&] { return fn(pid, path, fa, attr, argv, envp); });
+}
+
+WEFT_EXPORT int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* fa,
+                             const posix_spawnattr_t* attr, char* const argv[],
+                             char* const envp[]) {
+  static auto fn = real<weft::SpawnFn>("posix_spawnp");
+  return with_own_mask([&] { return fn(pid, file, fa, attr, argv, envp); });
+}
+
+WEFT_EXPORT int system(const char* command) {
+  static auto fn = real<int (*)(const char*)>("system");
+  return with_own_mask([&] { return fn(command); });
+}
+
+WEFT_EXPORT FILE* popen(const char* command, const char* mode) {
+  static auto fn = real<FILE* (*)(const char*, const char*)>("popen");
+  return with_own_mask([&] { return fn(command, mode); });
+}
