@@ -39,14 +39,10 @@ void reset_p(P* p) {
   p->alloc_cache_busy.store(false, std::memory_order_relaxed);
 }
 
-// The child's only kernel thread becomes M0, whatever M forked: every
-// other M's g0 runs on a stack and TCB that glibc made for that M's kernel
-// thread, and in the child glibc counts those threads as gone and hands
-// their stacks to its next pthread_create (reclaim_stacks), so a g0 of
-// theirs would soon share its stack with a new thread. M0's g0 has a stack
-// of weft's own; it is restarted fresh, since whatever it was doing in the
-// parent belonged to M0's kernel thread.
-M* adopt_m0(G* self) {
+// M0 made fresh: its g0 keeps the stack and TCB weft made for it, and is
+// restarted, since whatever it was doing in the parent belonged to M0's
+// kernel thread.
+M* reset_m0() {
   M* m = &all_ms[0];
   int id = m->id;
   void* g0_tcb = m->g0.tcb;
@@ -56,7 +52,18 @@ M* adopt_m0(G* self) {
   m->g0.is_g0 = true;
   m->g0.m = m;
   restart_m0_g0();
+  return m;
+}
+
+// The child's only kernel thread becomes M0, whatever M forked: every
+// other M's g0 runs on a stack and TCB that glibc made for that M's kernel
+// thread, and in the child glibc counts those threads as gone and hands
+// their stacks to its next pthread_create (reclaim_stacks), so a g0 of
+// theirs would soon share its stack with a new thread.
+M* adopt_m0(G* self) {
+  M* m = reset_m0();
   m->ktid = sys::gettid();
+  void* g0_tcb = m->g0.tcb;
   // The task's registered robust list: glibc registered the forking G's
   // (emptied) in the child. A G wired for a process-shared robust mutex
   // keeps it; the main thread's lives as long as the process; any other G's
@@ -77,12 +84,23 @@ M* adopt_m0(G* self) {
 
 void rebuild_after_fork() {
   G* self = current_g();
-  if (!self || self->is_g0) return;  // a thread weft does not run: nothing to keep
+  // A signal handler that forks on an M's scheduler context: that context
+  // cannot go on in the child (its stack is glibc's, see adopt_m0).
+  if (self && self->is_g0) return;
   // The P the forking G keeps: its own, unless that is a spare (lent only
   // while a stuck M needs one) or gone (retaken during a blocking call).
-  P* mine = self->m->p;
-  if (!mine || mine->spare) mine = sched.allp[0];
-  M* m = adopt_m0(self);
+  // A thread weft does not run (a helper thread of glibc's) keeps none: the
+  // child's threads then run on Ms made for them, and M0 waits, reserved,
+  // for a later fork by a G.
+  P* mine = nullptr;
+  M* m = nullptr;
+  if (self) {
+    mine = self->m->p;
+    if (!mine || mine->spare) mine = sched.allp[0];
+    m = adopt_m0(self);
+  } else {
+    reset_m0();
+  }
   new (&sched.lock) SpinLock();
   sched.gq_head = sched.gq_tail = nullptr;
   sched.gq_size.store(0, std::memory_order_relaxed);
@@ -97,7 +115,7 @@ void rebuild_after_fork() {
     all_ms[i].free_next = sched.mfree;
     sched.mfree = &all_ms[i];
   }
-  sched.mcount.store(1, std::memory_order_relaxed);
+  sched.mcount.store(m ? 1 : 0, std::memory_order_relaxed);
   sched.nmspinning.store(0, std::memory_order_relaxed);
   sched.pidle = nullptr;
   sched.npidle.store(0, std::memory_order_relaxed);
@@ -116,11 +134,13 @@ void rebuild_after_fork() {
       pidle_put_locked(p);
     }
   }
-  acquirep(m, mine);
-  // A G that forks inside a blocking call (a signal handler's fork) ends
-  // that call as it would in the parent: its P in kPSyscall, taken back.
-  if (self->status.load(std::memory_order_relaxed) == kGSyscall)
-    mine->status.store(kPSyscall, std::memory_order_relaxed);
+  if (m) {
+    acquirep(m, mine);
+    // A G that forks inside a blocking call (a signal handler's fork) ends
+    // that call as it would in the parent: its P in kPSyscall, taken back.
+    if (self->status.load(std::memory_order_relaxed) == kGSyscall)
+      mine->status.store(kPSyscall, std::memory_order_relaxed);
+  }
   futex_forget_waiters_after_fork();
   rt_forget_after_fork();
   stacks_after_fork();

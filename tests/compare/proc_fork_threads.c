@@ -121,6 +121,12 @@ static void child_work(const char* who) {
   printf("  trylock held by a vanished thread: %s\n", strerror(pthread_mutex_trylock(&held_by_other)));
   printf("  trylock robust held by a vanished thread: %s\n",
          strerror(pthread_mutex_trylock(&robust_by_other)));
+  struct timespec soon;
+  clock_gettime(CLOCK_REALTIME, &soon);
+  soon.tv_nsec += 10000000;
+  if (soon.tv_nsec >= 1000000000) soon.tv_sec++, soon.tv_nsec -= 1000000000;
+  printf("  timedlock held by a vanished thread: %s\n",
+         strerror(pthread_mutex_timedlock(&held_by_other, &soon)));
   printf("  trylock robust held before fork: %s\n", strerror(pthread_mutex_trylock(&robust_by_forker)));
   printf("  unlock robust held before fork: %s\n", strerror(pthread_mutex_unlock(&robust_by_forker)));
   printf("  unlock errorcheck held before fork: %s\n",
