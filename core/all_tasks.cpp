@@ -136,8 +136,9 @@ void run_on_others(Request* r, int dirfd, uint8_t* done) {
         if (run_on(r, int(tid)) && r->result != 0) {
           // The caller was allowed and this task was not: its credentials
           // differ, which only a raw system call can have done.
-          fatal("set*id: a kernel thread of the process refused a change the calling thread "
-                "made; aborting, as glibc does");
+          warn("set*id: a kernel thread of the process refused a change the calling thread "
+               "made; aborting, as glibc does");
+          abort();
         }
       }
     }
