@@ -4,8 +4,8 @@
  * A forked child (so that the test process stays root) starts 100 threads —
  * parked on a condvar, in pause() (each holds a kernel thread under weft)
  * and in pipe reads — and then, from another thread, walks through
- * setgroups, setresgid, setregid, setgid, setegid, setresuid, setreuid,
- * seteuid and setuid. After each call every /proc/self/task/N/status must
+ * initgroups, setgroups, setresgid, setregid, setgid, setegid, setresuid,
+ * setreuid, seteuid and setuid. After each call every /proc/self/task/N/status must
  * show the Uid, Gid and Groups lines of the calling thread; the values are
  * printed. Then the refused calls (EPERM once root is gone, EINVAL for
  * seteuid(-1)) must change nothing, and threads created afterwards (new
@@ -78,6 +78,7 @@ static void check(const char* step) {
 
 static void* changer(void* arg) {
   gid_t groups[] = {300, 100, 200};
+  STEP(initgroups("root", 77));
   STEP(setgroups(3, groups));
   STEP(setresgid(1000, 1001, 1002));
   STEP(setregid(1003, 1004));
