@@ -17,10 +17,13 @@
 // frame and may overwrite the stack below the caller's, so the return
 // address travels in a register across the system call.
 #include <errno.h>
+#include <stdint.h>
 
+#include "core/blocking.h"
 #include "core/g.h"
 #include "core/self.h"
 #include "core/sigmask.h"
+#include "core/wire.h"
 
 extern "C" {
 __attribute__((visibility("hidden"))) void* weft_vfork_enter();
@@ -66,21 +69,42 @@ __asm__(
     ".size vfork, .-vfork\n"
     ".size __vfork, .-__vfork\n");
 
+namespace {
+// What weft_vfork_enter did, in the low bits of the G pointer it returns.
+constexpr uintptr_t kWired = 1;     // wired the G here (unwire after)
+constexpr uintptr_t kBlocking = 2;  // entered a blocking system call
+}  // namespace
+
+// The parent's kernel thread waits in the kernel until the child execs or
+// exits, so this is a blocking system call for weft (its P goes on to
+// another M meanwhile), and the G is wired so that the signal mask is put
+// back on the kernel thread that the child copied it from.
 void* weft_vfork_enter() {
   using namespace weft;
-  sigmask_kernel_for_exec();
   G* g = current_g();
-  if (g && !g->is_g0) {
-    tcb_field<G*>(g->tcb, tcb_off::kCurrentG) = nullptr;
-    return g;
+  if (!g || g->is_g0) {
+    sigmask_kernel_for_exec();
+    return nullptr;
   }
-  return nullptr;
+  uintptr_t flags = 0;
+  if (!is_wired()) {
+    wire_current();
+    flags |= kWired;
+  }
+  if (enter_blocking_syscall()) flags |= kBlocking;
+  sigmask_kernel_for_exec();
+  tcb_field<G*>(g->tcb, tcb_off::kCurrentG) = nullptr;
+  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(g) | flags);
 }
 
-long weft_vfork_leave(void* gp, long ret) {
+long weft_vfork_leave(void* tagged, long ret) {
   using namespace weft;
-  if (G* g = static_cast<G*>(gp)) tcb_field<G*>(g->tcb, tcb_off::kCurrentG) = g;
+  uintptr_t bits = reinterpret_cast<uintptr_t>(tagged);
+  G* g = reinterpret_cast<G*>(bits & ~(kWired | kBlocking));
+  if (g) tcb_field<G*>(g->tcb, tcb_off::kCurrentG) = g;
   sigmask_kernel_restore();
+  if (bits & kBlocking) exit_blocking_syscall();
+  if (bits & kWired) unwire_current();
   if (ret < 0 && ret > -4096) {
     errno = int(-ret);
     return -1;
