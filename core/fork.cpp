@@ -1,19 +1,21 @@
 // core/fork.cpp — the runtime in a fork child.
 //
 // Model. fork() copies the memory but only the calling kernel thread. In
-// the child the forking G runs on the copy of its M; every other M, the
-// monitor and the M spawner are gone, while weft's records still name them
-// and the Gs they ran. Left so, the child would hand its Ps to Ms that do
-// not exist (and hang), and could run the parent's other threads, which
-// POSIX says do not exist in the child. So the child handler, registered
-// when the runtime starts, rebuilds the scheduler around the forking G:
-// its M is the only M (with the kernel's new tid), its P stays with it and
+// the child every other M, the monitor and the M spawner are gone, while
+// weft's records still name them and the Gs they ran. Left so, the child
+// would hand its Ps to Ms that do not exist (and hang), and could run the
+// parent's other threads, which POSIX says do not exist in the child. So
+// the child handler, registered when the runtime starts (before any handler
+// of the program's, so those may create threads), rebuilds the scheduler
+// around the forking G: the child's kernel thread becomes M0, whichever M
+// forked (see adopt_m0), with the kernel's new tid; the G keeps a P and
 // every other P is idle with empty queues and timer heaps; the global
 // queue, the idle and free M lists and every futex wait queue are emptied
 // (the Gs in them belong to threads the child does not have); locks a
 // vanished thread may have held are reset; the monitor and the spawner are
 // started again with the child's next thread (core/monitor.cpp). The blocks
-// of the vanished Gs are not reclaimed.
+// of the vanished Gs are not reclaimed. A fork by a thread weft does not
+// run (glibc's helper threads) leaves every P idle and M0 in reserve.
 // Runs with only the calling thread in the process, so nothing here races.
 #include <new>
 #include <pthread.h>
