@@ -44,9 +44,10 @@ Bucket buckets[kBuckets];
 
 void futex_forget_waiters_after_fork() {
   for (Bucket& b : buckets) {
-    // Reading the untouched part of the table maps no memory.
+    // Reading the untouched part of the table maps no memory. A lock held
+    // by a thread that vanished is reset too, waiters recorded or not.
     if (!b.first && !b.g_waiters.load(std::memory_order_relaxed) &&
-        !b.kernel_waiters.load(std::memory_order_relaxed))
+        !b.kernel_waiters.load(std::memory_order_relaxed) && !b.lock.held())
       continue;
     new (&b) Bucket();
   }

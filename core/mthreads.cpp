@@ -106,6 +106,7 @@ void* m_thread_main(void* arg) {
   // Exiting (stopm): glibc's thread exit below runs as a plain native
   // thread; then the slot may be reused by the next M.
   tcb_field<G*>(m->g0.tcb, tcb_off::kCurrentG) = nullptr;
+  m->g0.tcb = nullptr;  // glibc may give the TCB to its next thread (core/fork.cpp)
   SpinLockGuard l(sched.lock);
   m->free_next = sched.mfree;
   sched.mfree = m;

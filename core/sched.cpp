@@ -618,6 +618,12 @@ void m_loop(M* m) {
   }
 }
 
+namespace {
+char* m0_g0_top = nullptr;  // where M0's g0 starts (sched_init, restart_m0_g0)
+}
+
+void restart_m0_g0() { all_ms[0].g0.sp = make_context(m0_g0_top, &all_ms[0].g0); }
+
 void sched_init(int nprocs, int max_ms, G* main_g, void* g0_tcb, char* g0_stack_top) {
   sched.nprocs = nprocs;
   sched.maxm = max_ms;
@@ -636,7 +642,8 @@ void sched_init(int nprocs, int max_ms, G* main_g, void* g0_tcb, char* g0_stack_
   m0->g0.is_g0 = true;
   m0->g0.m = m0;
   m0->g0.tcb = g0_tcb;
-  m0->g0.sp = make_context(g0_stack_top, &m0->g0);
+  m0_g0_top = g0_stack_top;
+  restart_m0_g0();
   tcb_field<G*>(g0_tcb, tcb_off::kCurrentG) = &m0->g0;
   acquirep(m0, &ps[0]);
   register_fork_handler();

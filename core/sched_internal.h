@@ -71,6 +71,9 @@ P* spare_get_locked();
 // ---- fork (core/fork.cpp) ---------------------------------------------------
 // Registers the child handler that rebuilds the runtime after fork.
 void register_fork_handler();
+// Gives M0's g0 a fresh context at the start of m_loop (sched_init; a fork
+// child, where whatever g0 was doing belonged to a kernel thread that is gone).
+void restart_m0_g0();
 // Each part's reset in the child: nobody else runs, and whatever threads
 // that no longer exist left (waiters, locks, kernel threads) is dropped.
 void monitor_forget_after_fork();

@@ -29,6 +29,8 @@ class SpinLock {
     uint32_t expected = 0;
     return word_.compare_exchange_strong(expected, 1, std::memory_order_acquire);
   }
+  // Whether someone holds it (a fork child asks: a vanished thread may).
+  bool held() const { return word_.load(std::memory_order_relaxed) != 0; }
   void unlock() {
     if (word_.exchange(0, std::memory_order_release) == 2)
       sys::futex_wake(reinterpret_cast<uint32_t*>(&word_), 1);

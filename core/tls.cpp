@@ -222,19 +222,8 @@ void for_each_linked_g(bool (*fn)(G*, void*), void* arg) {
   lll_unlock(stack_cache_lock);
 }
 
-void tcbs_forget_gs_after_fork() {
-  // glibc's child has moved every other thread's TCB to its stack cache
-  // (reclaim_stacks) with weft's word in it: a thread made later on one of
-  // them (weft's own, or glibc's helpers) must not see a G there.
-  ListHead* cache = stack_user + 1;  // _dl_stack_cache follows _dl_stack_user
-  void* self = thread_pointer();
-  for (ListHead* head : {stack_used, cache}) {
-    for (ListHead* e = head->next; e != head; e = e->next) {
-      char* tcb = reinterpret_cast<char*>(e) - tcb_off::kList;
-      if (tcb != self) tcb_field<G*>(tcb, tcb_off::kCurrentG) = nullptr;
-    }
-  }
-}
+void lock_thread_lists() { lll_lock(stack_cache_lock); }
+void unlock_thread_lists() { lll_unlock(stack_cache_lock); }
 
 void tls_enter_new_g(void* tcb) {
   ctype_init();

@@ -51,9 +51,12 @@ void tcb_unlink(void* tcb);
 // must be short, take no lock and call nothing that could.
 // For diagnostics (core/trace.cpp).
 void for_each_linked_g(bool (*fn)(G*, void*), void* arg);
-// In a fork child: clears weft's G pointer in the TCBs of the threads that
-// did not come along, which glibc keeps for reuse.
-void tcbs_forget_gs_after_fork();
+
+// Holds glibc's lock on its thread lists (GL(dl_stack_cache_lock)), as
+// glibc's set*id does: no thread can be allocated meanwhile
+// (core/all_tasks.cpp). Only raw system calls may run while it is held.
+void lock_thread_lists();
+void unlock_thread_lists();
 
 // Per-G libc set-up that must run on the G with %fs at its TCB.
 void tls_enter_new_g(void* tcb);

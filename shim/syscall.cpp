@@ -24,7 +24,8 @@
 // send*, accept*, connect, close, dup2/dup3, close_range...) go the way of
 // their wrappers (shim/syscall_io.cpp); SYS_poll, SYS_epoll_wait and
 // SYS_epoll_pwait without a mask wait on the netpoller (shim/fd_wait.h).
-// Every other call passes through unchanged; one that may block (wait4,
+// SYS_execve and SYS_execveat are bracketed as the exec family is
+// (shim/exec.cpp). Every other call passes through unchanged; one that may block (wait4,
 // flock, fcntl's F_SETLKW, openat, ...) runs as a blocking system call (the
 // G's P goes to another M meanwhile). syscall() is no cancellation point in
 // glibc, so none of these is one here either.
@@ -44,6 +45,7 @@
 #include "shim/fd_wait.h"
 #include "shim/fd_io.h"
 #include "shim/identity.h"
+#include "shim/new_image.h"
 #include "shim/sync_common.h"
 
 namespace weft {
@@ -220,6 +222,9 @@ WEFT_EXPORT long syscall(long n, ...) {
     if (n == SYS_sched_yield) {
       weft::yield();
       r = 0;
+    } else if (n == SYS_execve || n == SYS_execveat) {
+      // A new image starts with the calling thread's mask (shim/new_image.h).
+      r = weft::with_own_mask([&] { return weft::sys::call6(n, a1, a2, a3, a4, a5, a6); });
     } else if (weft::current_g() && n == SYS_poll) {
       r = weft::poll_syscall(reinterpret_cast<pollfd*>(a1), a2, static_cast<int>(a3));
     } else if (weft::current_g() &&
