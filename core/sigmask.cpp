@@ -49,8 +49,9 @@ std::atomic<uint32_t> catcher_gen{0};
 std::atomic<int> catcher_tid{0};
 
 void* catcher_main(void*) {
-  uint64_t all = ~uint64_t{0};
-  kernel_mask(SIG_BLOCK, all, nullptr);
+  // Everything but glibc's reserved two: set*id's handshake reaches every
+  // kernel thread with SIGSETXID (shim/setxid.cpp).
+  kernel_mask(SIG_BLOCK, ~(sig_bit(32) | sig_bit(33)), nullptr);
   catcher_tid.store(sys::gettid(), std::memory_order_release);
   int kick = preempt_signal();
   for (;;) {
