@@ -18,17 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void set_mask(int how, int sig) {
-  sigset_t s;
-  sigemptyset(&s);
-  sigaddset(&s, sig);
-  pthread_sigmask(how, &s, NULL);
-}
-
-static void pause_ms(int ms) {
-  struct timespec ts = {0, ms * 1000000L};
-  nanosleep(&ts, NULL);
-}
+#include "sig_common.h"
 
 // ---- siglongjmp out of a handler ----
 static __thread sigjmp_buf env;

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sig_common.h"
+
 #define N 50
 
 static __thread volatile int hits;
@@ -37,18 +39,6 @@ static void install(int sig, void (*h)(int)) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = h;  // no SA_RESTART: a read returns EINTR
   sigaction(sig, &sa, NULL);
-}
-
-static void set_mask(int how, int sig) {
-  sigset_t s;
-  sigemptyset(&s);
-  sigaddset(&s, sig);
-  pthread_sigmask(how, &s, NULL);
-}
-
-static void pause_ms(int ms) {
-  struct timespec ts = {0, ms * 1000000L};
-  nanosleep(&ts, NULL);
 }
 
 // ---- 1. pthread_kill to 50 threads in three kinds of wait ----
