@@ -18,6 +18,12 @@ int64_t preempt_slice_ns();
 // the program's code when the signal lands; else the monitor tries again).
 void preempt_request(P* p, M* m, uint32_t schedtick);
 
+// Whose code an instruction address lies in (found at start-up): the
+// runtime's (libweft.so), the loader's, libc's, or anything else (the
+// program and its other libraries).
+enum class CodeOf { kProgram, kWeft, kLoader, kLibc };
+CodeOf code_of(uintptr_t ip);
+
 // The program's own action for the preemption signal (shim/sigaction.cpp):
 // weft keeps its handler installed and passes the program's deliveries on.
 bool preempt_owns_signal(int sig);

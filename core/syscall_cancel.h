@@ -11,10 +11,11 @@
 //               queued signal be delivered.
 //   canceller:  mark the request; CAS kInCall -> kSignalling; signal the M;
 //               kcall = kSignalled.
-// The signal has a do-nothing handler installed without SA_RESTART, so the
-// call fails with EINTR and the caller acts on the request (cleanup handlers,
-// PTHREAD_CANCELED). glibc's own SIGCANCEL handler is kept for the signals
-// glibc sends (native threads): weft's signal is told apart by its si_code.
+// weft's handler makes the call fail with EINTR and the caller acts on the
+// request (cleanup handlers, PTHREAD_CANCELED). The same signal also asks a
+// G to cancel itself asynchronously (core/async_cancel.h). glibc's own
+// SIGCANCEL handler is kept for the signals glibc sends (native threads):
+// weft's signal is told apart by its si_code and value.
 #pragma once
 #include <stdint.h>
 
@@ -48,5 +49,8 @@ class KernelCallWindow {
 // sits in a cancellable kernel call with cancellation enabled, interrupts
 // that call.
 void interrupt_kernel_call(G* g);
+
+// Queues weft's SIGCANCEL to kernel thread ktid of this process.
+void send_cancel_signal(int ktid);
 
 }  // namespace weft

@@ -16,11 +16,13 @@ namespace weft::mutex {
 namespace {
 
 constexpr int kMoved = -1;  // take(): the ceiling changed under us
+constexpr int kAsyncCancel = -2;  // take(): an asynchronous cancellation is due
 
 int ceiling_of(uint32_t word) { return static_cast<int>(word >> kCeilingShift); }
 
 // Takes the word at ceiling `ceil` (already in the high bits). On kMoved,
-// *seen is the word with the new ceiling.
+// *seen is the word with the new ceiling. first is 2 for a condvar's
+// re-lock, which never gives way to a cancellation.
 int take(uint32_t* w, uint32_t ceil, uint32_t first, const timespec* abs, clockid_t clk,
          bool pshared, uint32_t* seen) {
   uint32_t cur = ceil;
@@ -36,6 +38,7 @@ int take(uint32_t* w, uint32_t ceil, uint32_t first, const timespec* abs, clocki
     }
     if (cur == (ceil | 1) && !sync::cas(w, cur, ceil | 2)) continue;
     if (abs != nullptr && !sync::valid_nsec(abs->tv_nsec)) return EINVAL;
+    if (first == 1 && sync::async_cancel_pending()) return kAsyncCancel;
     if (sync::wait(w, ceil | 2, abs, clk, pshared) == ETIMEDOUT) return ETIMEDOUT;
     cur = sync::load(w);
   }
@@ -85,7 +88,8 @@ int pp_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
     if (err == 0) break;
     if (err == kMoved) continue;
     // NPTL gives the ceiling back on EINVAL but not on a timeout.
-    if (err == EINVAL) tpp_change(held, -1);
+    if (err == EINVAL || err == kAsyncCancel) tpp_change(held, -1);
+    if (err == kAsyncCancel) sync::async_cancel_point();
     return err;
   }
   m->__data.__count = 1;

@@ -155,6 +155,10 @@ int tid_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
       old |= kWaiters;
     }
     extra = kWaiters;
+    if (!cond_relock && sync::async_cancel_pending()) {
+      if (robust) robust::clear_op_pending();
+      sync::async_cancel_point();
+    }
     int e = sync::wait(w, old, abs, clk, tid_wait_pshared(kind));
     if (e == ETIMEDOUT) {
       if (robust) robust::clear_op_pending();

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/blocking.h"
+#include "core/cancel_bits.h"
 #include "core/futex.h"
 #include "core/prio_runq.h"
 #include "core/real.h"
@@ -108,16 +109,24 @@ inline int wake(const void* w, int n, bool pshared) {
   return woken;
 }
 
-// glibc's cancelhandling bits (nptl/descr.h): a request is acted upon when
-// CANCELED is set and cancellation is enabled and the thread is not exiting.
-inline bool cancel_pending() {
-  int ch = __atomic_load_n(&tcb_field<int>(thread_pointer(), tcb_off::kCancelHandling),
-                           __ATOMIC_RELAXED);
-  return (ch & (0x1 | 0x8 | 0x10 | 0x20)) == 0x8;
-}
+// A request a cancellation point acts upon (core/cancel_bits.h).
+inline bool cancel_pending() { return cancel_bits::due(cancel_bits::load(thread_pointer())); }
 
 // A cancellation point: acts on a pending request (unwinds) or returns.
 inline void cancel_point() { pthread_testcancel(); }
+
+// In a wait that is not a cancellation point (a lock, a yield): a thread
+// with asynchronous cancellation acts on its request here, as NPTL's
+// SIGCANCEL handler would have unwound it from its wait. The lock paths call
+// it before they wait (a request made earlier, whose interruption a switch
+// meanwhile consumed) and when a wait was interrupted (pthread_cancel
+// interrupts the wait), with nothing of the lock held or registered.
+inline bool async_cancel_pending() {
+  return cancel_bits::due_async(cancel_bits::load(thread_pointer()));
+}
+inline void async_cancel_point() {
+  if (async_cancel_pending()) pthread_testcancel();
+}
 
 // Brackets the blocking wait inside a cancellation point (cond_wait,
 // sem_wait, nanosleep...). NPTL lets pthread_cancel interrupt a native

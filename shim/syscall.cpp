@@ -171,7 +171,9 @@ long futex_call(long uaddr, long op, long val, long timeout, long uaddr2, long v
     }
     dl = &deadline;
   }
+  sync::async_cancel_point();  // a lock of the program's own, say
   int e = futex_wait(word, static_cast<uint32_t>(val), dl, clk, pshared, bitset);
+  if (e == EINTR) sync::async_cancel_point();
   return e == 0 ? 0 : -e;
 }
 
