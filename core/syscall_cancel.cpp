@@ -1,9 +1,9 @@
 // core/syscall_cancel.cpp — see core/syscall_cancel.h.
 //
-// Invariants: G::kcall is kKcallIn only while its G is between the window's
-// constructor and leave(), where it makes nothing but the system call, so
-// its M (G::m) cannot change and the G cannot exit; a canceller that won
-// kKcallIn -> kKcallSignalling owns the right to signal that M until it
+// Invariants: G::kcall is kKcallIn (or kKcallInAsyncOnly) only while its G
+// is between the window's constructor and leave(), where it makes nothing
+// but the system call, so its M (G::m) cannot change and the G cannot exit;
+// a canceller that won that state -> kKcallSignalling owns the right to signal that M until it
 // stores kKcallSignalled, and the G does not leave the window before then.
 // The signal is queued on the M's task when the send returns, so the G's
 // next system call return (at the latest) delivers it, still inside the
@@ -108,13 +108,15 @@ void ensure_handler() {
 
 }  // namespace
 
-KernelCallWindow::KernelCallWindow(G* self) : self_(self && !self->is_g0 ? self : nullptr) {
-  if (self_) self_->kcall.store(kKcallIn, std::memory_order_seq_cst);
+KernelCallWindow::KernelCallWindow(G* self, bool cancellation_point)
+    : self_(self && !self->is_g0 ? self : nullptr),
+      in_(cancellation_point ? kKcallIn : kKcallInAsyncOnly) {
+  if (self_) self_->kcall.store(in_, std::memory_order_seq_cst);
 }
 
 bool KernelCallWindow::leave() {
   if (!self_) return signalled_;
-  uint32_t s = kKcallIn;
+  uint32_t s = in_;
   if (!self_->kcall.compare_exchange_strong(s, kKcallIdle, std::memory_order_seq_cst)) {
     while (self_->kcall.load(std::memory_order_acquire) != kKcallSignalled)
       __builtin_ia32_pause();
@@ -128,12 +130,13 @@ bool KernelCallWindow::leave() {
 }
 
 void interrupt_kernel_call(G* g) {
-  if (cancel_bits::load(g->tcb) & cancel_bits::kDisabled) return;
-  if (g->kcall.load(std::memory_order_seq_cst) != kKcallIn) return;
+  int ch = cancel_bits::load(g->tcb);
+  if (ch & cancel_bits::kDisabled) return;
+  uint32_t s = g->kcall.load(std::memory_order_seq_cst);
+  if (s != kKcallIn && !(s == kKcallInAsyncOnly && cancel_bits::due_async(ch))) return;
   // Before claiming the G: the first install may take a while (glibc loads
   // libgcc_s), and a claimed G that left its call waits for the signal.
   ensure_handler();
-  uint32_t s = kKcallIn;
   if (!g->kcall.compare_exchange_strong(s, kKcallSignalling, std::memory_order_seq_cst)) return;
   send_cancel_signal(g->m->ktid);
   g->kcall.store(kKcallSignalled, std::memory_order_release);

@@ -37,11 +37,25 @@ inline long libc_result(long r) {
 }
 
 // call() (a raw system call) for a G, as a blocking call that is not a
-// cancellation point.
+// cancellation point. A thread with asynchronous cancellation is still
+// cancelled in it, as NPTL's signal would do: the canceller interrupts the
+// call (its window is one for asynchronous requests only) and the request
+// acts once the call's scope is over.
 template <class F>
 inline long call(F call) {
-  BlockingSyscallScope blocking;
-  return call();
+  long r = -EINTR;
+  bool act = false;
+  {
+    BlockingSyscallScope blocking;
+    KernelCallWindow window(current_g(), false);
+    if (sync::async_cancel_pending())
+      act = true;
+    else
+      r = call();
+    if (window.leave()) act = true;
+  }
+  if (act) sync::async_cancel_point();
+  return r;
 }
 
 // The same for a cancellation point (see the top).
@@ -52,7 +66,7 @@ inline long call_cancellable(F call) {
   bool act = false;
   {
     BlockingSyscallScope blocking;
-    KernelCallWindow window(current_g());
+    KernelCallWindow window(current_g(), true);
     // Re-checked once the window is published: a request made before it
     // did not signal (the canceller saw no call to interrupt).
     if (sync::cancel_pending())

@@ -14,7 +14,7 @@
 // Signals: a G parked here whose wait a signal interrupts returns EINTR,
 // even for SA_RESTART handlers (the kernel never restarts these calls).
 // Cancellation: the libc entry points are cancellation points; syscall()
-// is not.
+// is not, but acts on an asynchronous request when its park is interrupted.
 #pragma once
 #include <errno.h>
 #include <stdint.h>
@@ -102,7 +102,10 @@ long wait(const Call& c, TryNow try_now, InKernel in_kernel) {
       int e = netpoll_wait_many(c.want, c.n, deadline);
       if (e == EPERM) break;
       if (e == EINTR) {
-        if (c.cancellation_point) sync::cancel_point();
+        if (c.cancellation_point)
+          sync::cancel_point();
+        else
+          sync::async_cancel_point();
         return -EINTR;
       }
       // EBADF (a descriptor closed meanwhile) too: the kernel says how.
