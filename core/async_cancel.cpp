@@ -138,18 +138,38 @@ void async_cancel_forget_after_fork() {
   if (G* g = current_g()) g->acancel_listed.store(false, std::memory_order_relaxed);
 }
 
+namespace {
+// Makes the interrupted code "call" weft_async_cancel (see the entry).
+void divert(ucontext_t* uc) {
+  greg_t* r = uc->uc_mcontext.gregs;
+  uintptr_t sp = uintptr_t(r[REG_RSP]);
+  auto* frame = reinterpret_cast<uintptr_t*>((sp - kRedZone - 16) & ~uintptr_t{15});
+  frame[0] = uintptr_t(r[REG_RIP]);
+  frame[1] = sp;
+  r[REG_RSP] = greg_t(frame);
+  r[REG_RIP] = greg_t(reinterpret_cast<uintptr_t>(&weft_async_cancel));
+}
+}  // namespace
+
 void async_cancel_on_signal(ucontext_t* uc) {
   G* g = current_g();
   if (!g || g->is_g0 || g->status.load(std::memory_order_relaxed) != kGRunning) return;
   if (!cancel_bits::due_async(cancel_bits::load(g->tcb))) return;
   greg_t* r = uc->uc_mcontext.gregs;
-  uintptr_t ip = uintptr_t(r[REG_RIP]), sp = uintptr_t(r[REG_RSP]);
-  if (!safe_point(ip, long(r[REG_RAX])) || !room_for_unwind(g, sp)) return;
-  auto* frame = reinterpret_cast<uintptr_t*>((sp - kRedZone - 16) & ~uintptr_t{15});
-  frame[0] = ip;
-  frame[1] = sp;
-  r[REG_RSP] = greg_t(frame);
-  r[REG_RIP] = greg_t(reinterpret_cast<uintptr_t>(&weft_async_cancel));
+  if (!safe_point(uintptr_t(r[REG_RIP]), long(r[REG_RAX])) ||
+      !room_for_unwind(g, uintptr_t(r[REG_RSP])))
+    return;
+  divert(uc);
+}
+
+bool async_cancel_in_libc_call(ucontext_t* uc) {
+  G* g = current_g();
+  greg_t* r = uc->uc_mcontext.gregs;
+  if (!cancel_bits::due_async(cancel_bits::load(g->tcb)) ||
+      code_of(uintptr_t(r[REG_RIP])) != CodeOf::kLibc || !room_for_unwind(g, uintptr_t(r[REG_RSP])))
+    return false;
+  divert(uc);
+  return true;
 }
 
 void async_cancel_point(G* self) {

@@ -46,6 +46,14 @@ void async_cancel_forget_after_fork();
 // system call (core/syscall_cancel.cpp): diverts the interrupted G into
 // its cancellation if it has one due and is at a safe point.
 void async_cancel_on_signal(ucontext_t* uc);
+// The SIGCANCEL handler, for a signal that ends a G's kernel call window
+// (core/syscall_cancel.h) whose call is one of glibc's own cancellation
+// points (shim/blocking_call.h, call_libc_cancellable): if glibc switched
+// the G to asynchronous cancellation around its wait, as it does, and the
+// G sits in libc, diverts it as glibc's own handler would unwind it (a
+// cleanup handler then closes the window and the blocking call). False:
+// the caller makes the call fail with EINTR instead.
+bool async_cancel_in_libc_call(ucontext_t* uc);
 // Acts (unwinds with PTHREAD_CANCELED) if self has an asynchronous request
 // due; the caller holds nothing of the runtime's.
 void async_cancel_point(G* self);

@@ -65,10 +65,12 @@ void on_sigcancel(int sig, siginfo_t* si, void* ctx) {
     // G cancel itself asynchronously.
     G* g = current_g();
     uint32_t k = g ? g->kcall.load(std::memory_order_acquire) : kKcallIdle;
-    if (k == kKcallSignalling || k == kKcallSignalled)
-      fail_with_eintr(static_cast<ucontext_t*>(ctx));
-    else
+    if (k == kKcallSignalling || k == kKcallSignalled) {
+      if (!async_cancel_in_libc_call(static_cast<ucontext_t*>(ctx)))
+        fail_with_eintr(static_cast<ucontext_t*>(ctx));
+    } else {
       async_cancel_on_signal(static_cast<ucontext_t*>(ctx));
+    }
     return;
   }
   if (glibc_handler) glibc_handler(sig, si, ctx);

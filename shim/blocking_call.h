@@ -79,4 +79,34 @@ inline long call_cancellable(F call) {
   return r;
 }
 
+// glibc's own function f, a cancellation point that may wait in the
+// kernel (the process-shared condvar waits), called with args. glibc acts
+// on the request itself, from inside the call: its cancellable waits
+// switch to asynchronous cancellation, and weft's signal, which a
+// canceller sends as for a call of its own (the window), unwinds the G
+// there as glibc's own handler would (core/async_cancel.h). The cleanup
+// handler then closes the window and ends the blocking scope, which the
+// unwind would otherwise leave open.
+struct LibcCall {
+  KernelCallWindow* window;
+  bool entered;
+};
+inline void end_libc_call(void* arg) {
+  auto* c = static_cast<LibcCall*>(arg);
+  c->window->leave();
+  if (c->entered) exit_blocking_syscall();
+}
+template <class Fn, class... Args>
+inline auto call_libc_cancellable(Fn f, Args... args) {
+  sync::cancel_point();
+  bool entered = enter_blocking_syscall();
+  KernelCallWindow window(current_g(), true);
+  LibcCall call{&window, entered};
+  decltype(f(args...)) r;
+  pthread_cleanup_push(end_libc_call, &call);
+  r = f(args...);
+  pthread_cleanup_pop(1);
+  return r;
+}
+
 }  // namespace weft::blocking

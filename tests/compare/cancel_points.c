@@ -18,8 +18,8 @@
  * are tested the pending way only. Not tested: getmsg, getpmsg, putmsg and
  * putpmsg (no STREAMS on Linux), and the functions POSIX allows but does
  * not require to be cancellation points.
- * The condvar waits also check that the waiter owns its mutex again when
- * its cleanup handler runs; the joins, that the thread they waited for can
+ * The condvar waits (private and process-shared) also check that the
+ * waiter owns its mutex again when its cleanup handler runs; the joins, that the thread they waited for can
  * still be joined.
  */
 #define _GNU_SOURCE
@@ -61,6 +61,9 @@ static sem_t target_sem;
 static pthread_mutex_t cm = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 static pthread_cond_t cc = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t cc_mono;
+static pthread_mutex_t cm_shared; /* process-shared, error-checking */
+static pthread_cond_t cc_shared;  /* process-shared */
+static pthread_mutex_t* cond_mutex;
 static int cond_unlock_rc;
 
 static atomic_int ready;
@@ -304,21 +307,25 @@ static void c_sem_clockwait(void) {
 }
 /* The condvar waiter's own cleanup: whether it holds the mutex (an
  * error-checking mutex unlocks only for its owner). */
-static void cond_cleanup(void* a) { cond_unlock_rc = pthread_mutex_unlock(&cm); }
+static void cond_cleanup(void* a) { cond_unlock_rc = pthread_mutex_unlock(cond_mutex); }
 static void c_cond(int kind) {
-  pthread_mutex_lock(&cm);
+  pthread_cond_t* c = kind >= 3 ? &cc_shared : &cc;
+  cond_mutex = kind >= 3 ? &cm_shared : &cm;
+  pthread_mutex_lock(cond_mutex);
   pthread_cleanup_push(cond_cleanup, NULL);
   struct timespec far = sync_deadline(kind == 2 ? CLOCK_MONOTONIC : CLOCK_REALTIME, SYNC_FAR_NS);
   for (;;) {
-    if (kind == 0) pthread_cond_wait(&cc, &cm);
-    else if (kind == 1) pthread_cond_timedwait(&cc, &cm, &far);
-    else pthread_cond_clockwait(&cc_mono, &cm, CLOCK_MONOTONIC, &far);
+    if (kind == 0 || kind == 3) pthread_cond_wait(c, cond_mutex);
+    else if (kind == 1 || kind == 4) pthread_cond_timedwait(c, cond_mutex, &far);
+    else pthread_cond_clockwait(&cc_mono, cond_mutex, CLOCK_MONOTONIC, &far);
   }
   pthread_cleanup_pop(1);
 }
 static void c_cond_wait(void) { c_cond(0); }
 static void c_cond_timedwait(void) { c_cond(1); }
 static void c_cond_clockwait(void) { c_cond(2); }
+static void c_cond_wait_shared(void) { c_cond(3); }
+static void c_cond_timedwait_shared(void) { c_cond(4); }
 static void c_join(void) { pthread_join(res.target, NULL); }
 static void c_timedjoin(void) {
   struct timespec far = sync_deadline(CLOCK_REALTIME, SYNC_FAR_NS);
@@ -454,6 +461,8 @@ static const struct point points[] = {
     {"pthread_cond_wait", mk_none, c_cond_wait, 1},
     {"pthread_cond_timedwait", mk_none, c_cond_timedwait, 1},
     {"pthread_cond_clockwait", mk_none, c_cond_clockwait, 1},
+    {"pthread_cond_wait (process-shared)", mk_none, c_cond_wait_shared, 1},
+    {"pthread_cond_timedwait (process-shared)", mk_none, c_cond_timedwait_shared, 1},
     {"pthread_join", mk_target, c_join, 1},
     {"pthread_timedjoin_np", mk_target, c_timedjoin, 1},
     {"pthread_clockjoin_np", mk_target, c_clockjoin, 1},
@@ -535,7 +544,8 @@ static void run(const struct point* p, int pending) {
   const char* how = pending ? "pending" : "blocked";
   SYNC_CHECK(r == PTHREAD_CANCELED, "%s (%s): not cancelled (returned %p)", p->name, how, r);
   SYNC_CHECK(cleaned, "%s (%s): the cleanup handler did not run", p->name, how);
-  if (p->call == c_cond_wait || p->call == c_cond_timedwait || p->call == c_cond_clockwait)
+  if (p->call == c_cond_wait || p->call == c_cond_timedwait || p->call == c_cond_clockwait ||
+      p->call == c_cond_wait_shared || p->call == c_cond_timedwait_shared)
     SYNC_CHECK(cond_unlock_rc == 0, "%s (%s): the waiter did not own its mutex in its cleanup (%d)",
                p->name, how, cond_unlock_rc);
   free_res();
@@ -551,6 +561,14 @@ int main(int argc, char** argv) {
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&cc_mono, &ca);
+  pthread_condattr_init(&ca);
+  pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+  pthread_cond_init(&cc_shared, &ca);
+  pthread_mutexattr_t ma;
+  pthread_mutexattr_init(&ma);
+  pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+  pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+  pthread_mutex_init(&cm_shared, &ma);
   /* For the sigwait family (new threads inherit the mask); pause and the
    * sigsuspend family wait for signals nobody sends. */
   sigset_t s = usr2_set();
@@ -564,6 +582,8 @@ int main(int argc, char** argv) {
     run(p, 1);
     printf("%s: cleanup ran, PTHREAD_CANCELED (%s)\n", p->name, p->blocks ? "blocked, pending" : "pending");
   }
-  printf("cond destroy %d %d\n", pthread_cond_destroy(&cc), pthread_cond_destroy(&cc_mono));
+  if (argc < 2)
+    printf("cond destroy %d %d %d\n", pthread_cond_destroy(&cc), pthread_cond_destroy(&cc_mono),
+           pthread_cond_destroy(&cc_shared));
   return 0;
 }
