@@ -28,8 +28,13 @@ WEFT_EXPORT int pthread_cancel(pthread_t t) {
   if (!runtime_active() || !g || g == current_g())
     return real<int (*)(pthread_t)>("pthread_cancel")(t);
   if (g->life.load(std::memory_order_acquire) >= kExited) return 0;
-  __atomic_fetch_or(cancel_bits::word(g->tcb), cancel_bits::kCanceling | cancel_bits::kCanceled,
-                    __ATOMIC_SEQ_CST);
+  int ch = __atomic_fetch_or(cancel_bits::word(g->tcb),
+                             cancel_bits::kCanceling | cancel_bits::kCanceled, __ATOMIC_SEQ_CST);
+  // A thread with cancellation disabled is left alone, as NPTL sends it no
+  // signal (its waits must not end early); once it enables, its next
+  // cancellation point acts (each looks before it waits), or glibc at once
+  // for the asynchronous type.
+  if (ch & cancel_bits::kDisabled) return 0;
   interrupt_g(g);
   interrupt_kernel_call(g);
   async_cancel_request(g);

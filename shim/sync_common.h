@@ -18,6 +18,7 @@
 #include "core/prio_runq.h"
 #include "core/real.h"
 #include "core/self.h"
+#include "core/signal.h"
 
 // Exports `name` as a second symbol for `target` (defined in the same file):
 // the names glibc keeps only for old binaries (__pthread_mutex_lock,
@@ -126,6 +127,14 @@ inline bool async_cancel_pending() {
 }
 inline void async_cancel_point() {
   if (async_cancel_pending()) pthread_testcancel();
+}
+
+// Whether the park self just came back from was ended by a signal, not only
+// by pthread_cancel's interruption (core/signal.h): a wait that is no
+// cancellation point goes on after the latter, as natively, where a
+// deferred request sends no signal.
+inline bool woken_by_signal(const G* self) {
+  return (self->raised_signals & ~(uint64_t{1} << (kInterruptOnly - 1))) != 0;
 }
 
 // Brackets the blocking wait inside a cancellation point (cond_wait,

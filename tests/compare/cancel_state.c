@@ -8,7 +8,9 @@
  *   next cancellation point does; enabling with the asynchronous type acts
  *   inside pthread_setcancelstate; switching a thread with a pending
  *   request to the asynchronous type acts inside pthread_setcanceltype;
- * - a thread that never enables again returns normally;
+ * - a thread that never enables again returns normally; the waits of a
+ *   disabled thread, and a deferred thread's waits that are no
+ *   cancellation points, are not cut short by the request;
  * - cancelling oneself, deferred and asynchronous; cancelling twice, or a
  *   thread that has returned;
  * - the cleanup handlers run last-pushed first, then the key destructors;
@@ -18,15 +20,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sync_common.h"
 
 #define PAUSE_NS (20 * 1000000LL)
+#define WAIT_NS (100 * 1000000LL)
 
 static char log_buf[1024];
 static void note(const char* s) {
@@ -212,6 +218,52 @@ static void* exit_with_pending(void* a) {
   return NULL;
 }
 
+/* Cancellation disabled: its waits are not cut short by the request (a
+ * timed sleep, semaphore and poll each run their full time). */
+static void* disabled_waits(void* a) {
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+  int p[2];
+  SYNC_CHECK(pipe(p) == 0, "pipe");
+  sem_post(&started);
+  char s[160];
+  struct timespec t = sync_ts(WAIT_NS);
+  int r1 = nanosleep(&t, NULL);
+  struct timespec dl = sync_deadline(CLOCK_REALTIME, WAIT_NS);
+  int r2 = sem_timedwait(&never, &dl) == 0 ? 0 : errno;
+  struct pollfd pf = {.fd = p[0], .events = POLLIN};
+  int r3 = poll(&pf, 1, (int)(WAIT_NS / 1000000));
+  snprintf(s, sizeof s, "nanosleep %d, sem_timedwait %s, poll %d", r1,
+           r2 == ETIMEDOUT ? "ETIMEDOUT" : strerror(r2), r3);
+  note(s);
+  wait_go();
+  pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+  note("enabled");
+  pthread_testcancel();
+  note("NOT REACHED");
+  return NULL;
+}
+
+/* Deferred: waits that are no cancellation points (made through
+ * syscall()) are not cut short either. */
+static void* deferred_raw_waits(void* a) {
+  int p[2];
+  SYNC_CHECK(pipe(p) == 0, "pipe");
+  unsigned word = 0;
+  sem_post(&started);
+  char s[160];
+  struct timespec t = sync_ts(WAIT_NS);
+  long r1 = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &t, NULL, 0);
+  int e1 = errno;
+  struct pollfd pf = {.fd = p[0], .events = POLLIN};
+  long r2 = syscall(SYS_poll, &pf, 1, (int)(WAIT_NS / 1000000));
+  snprintf(s, sizeof s, "futex %ld (%s), poll %ld", r1, e1 == ETIMEDOUT ? "ETIMEDOUT" : strerror(e1),
+           r2);
+  note(s);
+  wait_go();
+  note("sem_wait returned");
+  return NULL;
+}
+
 static void* returns_3(void* a) {
   sem_post(&started);
   return (void*)3L;
@@ -233,6 +285,8 @@ int main(void) {
   run("cancel self, asynchronous", self_async, 0);
   run("cleanup order", order_thread, 1);
   run("pthread_exit with a request pending", exit_with_pending, 1);
+  run("disabled: waits run their full time", disabled_waits, 1);
+  run("deferred: waits that are no cancellation points run their full time", deferred_raw_waits, 1);
 
   /* Cancelled (most likely) after it returned, with no cancellation point
    * on its way out either way. */
