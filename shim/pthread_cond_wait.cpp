@@ -39,7 +39,7 @@ void on_cancel(void* arg) {
   sync::fetch_add(seq(w->c), 1u);
   sync::wake(seq(w->c), 1, false);
   leave(w->c);
-  mutex::lock(w->m, nullptr, CLOCK_REALTIME, true);
+  mutex::lock(w->m, nullptr, CLOCK_REALTIME, true, false);
 }
 
 }  // namespace
@@ -76,7 +76,7 @@ int wait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abs, clockid_t c
   }
   pthread_cleanup_pop(0);
   leave(c);
-  err = mutex::lock(m, nullptr, CLOCK_REALTIME, true);
+  err = mutex::lock(m, nullptr, CLOCK_REALTIME, true, false);
   return err != 0 ? err : result;
 }
 

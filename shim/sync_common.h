@@ -15,6 +15,7 @@
 #include "core/blocking.h"
 #include "core/cancel_bits.h"
 #include "core/futex.h"
+#include "core/preempt.h"
 #include "core/prio_runq.h"
 #include "core/real.h"
 #include "core/self.h"
@@ -127,6 +128,13 @@ inline bool async_cancel_pending() {
 }
 inline void async_cancel_point() {
   if (async_cancel_pending()) pthread_testcancel();
+}
+// Whether the code that called an entry point (its return address) is the
+// program's: a lock wait acts on asynchronous cancellation only then, never
+// when weft's allocator, the loader or libc took the lock for themselves
+// (an unwind would leave their other locks and state behind).
+inline bool called_by_program(const void* ret) {
+  return code_of(reinterpret_cast<uintptr_t>(ret)) == CodeOf::kProgram;
 }
 
 // Whether the park self just came back from was ended by a signal, not only
