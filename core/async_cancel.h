@@ -15,9 +15,11 @@
 // - resuming from a preemption (it waited in a run queue): the preemption
 //   entry checks on its way back (core/preempt.cpp);
 // - parked in a weft wait that is not a cancellation point (a mutex or
-//   rwlock it cannot get, a spin lock, pthread_once, a raw futex, a yield):
-//   pthread_cancel interrupts the wait and the lock path acts
-//   (shim/sync_common.h, async_cancel_point).
+//   rwlock it cannot get, a spin lock, pthread_once, a raw futex, a yield,
+//   a blocking call weft makes in the kernel): pthread_cancel interrupts
+//   the wait and the lock path acts (shim/sync_common.h,
+//   async_cancel_point) — for mutexes and yields only when the program
+//   called them, not weft's allocator, libc or the loader.
 // A G interrupted anywhere else (inside weft, the loader, libc away from a
 // system call) is left alone; while it has a request it is on a list that
 // the monitor walks every millisecond, signalling the M of each listed G
