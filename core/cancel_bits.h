@@ -25,7 +25,9 @@ inline int* word(void* tcb) { return &tcb_field<int>(tcb, tcb_off::kCancelHandli
 inline int load(void* tcb) { return __atomic_load_n(word(tcb), __ATOMIC_SEQ_CST); }
 
 // glibc's cancel_enabled_and_canceled: a cancellation point acts.
-inline bool due(int ch) { return (ch & (kDisabled | kCanceled | kExiting | kTerminated)) == kCanceled; }
+inline bool due(int ch) {
+  return (ch & (kDisabled | kCanceled | kExiting | kTerminated)) == kCanceled;
+}
 // glibc's cancel_enabled_and_canceled_and_async: acts wherever it is safe.
 inline bool due_async(int ch) {
   return (ch & (kDisabled | kAsync | kCanceled | kExiting | kTerminated)) == (kAsync | kCanceled);

@@ -20,8 +20,8 @@ WEFT_EXPORT int mtx_init(mtx_t* m, int type) {
 }
 
 WEFT_EXPORT int mtx_lock(mtx_t* m) {
-  return c11_result(mutex::lock(reinterpret_cast<pthread_mutex_t*>(m), nullptr, CLOCK_REALTIME, false,
-                                sync::called_by_program(__builtin_return_address(0))));
+  return c11_result(mutex::lock(reinterpret_cast<pthread_mutex_t*>(m), nullptr, CLOCK_REALTIME,
+                                false, sync::called_by_program(__builtin_return_address(0))));
 }
 
 WEFT_EXPORT int mtx_timedlock(mtx_t* __restrict m, const struct timespec* __restrict t) {

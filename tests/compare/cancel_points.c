@@ -19,8 +19,8 @@
  * putpmsg (no STREAMS on Linux), and the functions POSIX allows but does
  * not require to be cancellation points.
  * The condvar waits (private and process-shared) also check that the
- * waiter owns its mutex again when its cleanup handler runs; the joins, that the thread they waited for can
- * still be joined.
+ * waiter owns its mutex again when its cleanup handler runs; the joins,
+ * that the thread they waited for can still be joined.
  */
 #define _GNU_SOURCE
 #include <aio.h>
