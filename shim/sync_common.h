@@ -140,8 +140,10 @@ inline bool called_by_program(const void* ret) {
 // Whether the park self just came back from was ended by a signal, not only
 // by pthread_cancel's interruption (core/signal.h): a wait that is no
 // cancellation point goes on after the latter, as natively, where a
-// deferred request sends no signal.
+// deferred request sends no signal. A caller that is not a G waits in the
+// kernel, where only signals interrupt.
 inline bool woken_by_signal(const G* self) {
+  if (!self || self->is_g0) return true;
   return (self->raised_signals & ~(uint64_t{1} << (kInterruptOnly - 1))) != 0;
 }
 
