@@ -20,6 +20,7 @@
 #include <new>
 #include <pthread.h>
 
+#include "core/async_cancel.h"
 #include "core/futex.h"
 #include "core/prio_runq.h"
 #include "core/sched_internal.h"
@@ -148,6 +149,7 @@ void rebuild_after_fork() {
   rt_forget_after_fork();
   stacks_after_fork();
   monitor_forget_after_fork();
+  async_cancel_forget_after_fork();
   mthreads_forget_after_fork();
   debug_forget_after_fork();
   signals_after_fork_child();

@@ -134,6 +134,10 @@ struct G {
   // Whether the G sits in a cancellable kernel call (core/syscall_cancel.h):
   // written by the G and by a canceller that signals its M.
   std::atomic<uint32_t> kcall{0};
+  // On the list of Gs with an asynchronous cancellation request not acted
+  // upon yet (core/async_cancel.h), guarded by that list's lock.
+  std::atomic<bool> acancel_listed{false};
+  G* acancel_next = nullptr;
 
   // Real-time scheduling (core/prio_runq.h): level 1..99 | kRtRoundRobin,
   // 0 for the fair policies; the level it is queued at (under the queue's

@@ -29,6 +29,8 @@
 //   soon: the P is idle, a spare, in a system call, or preemption is off;
 //   their Gs go to the global queue.
 // - If Gs wait on descriptors and nobody polled for 10 ms, it polls.
+// - Gs with an asynchronous cancellation not acted upon yet have their M
+//   signalled again every millisecond (core/async_cancel.h).
 // Reaction time: a blocked system call loses its P after one to two
 // monitor periods (40 us when the monitor is busy, up to 2 ms when it has
 // backed off); a stuck M is noticed after 1 ms plus up to a period.
@@ -38,6 +40,7 @@
 
 #include <fcntl.h>
 
+#include "core/async_cancel.h"
 #include "core/netpoll.h"
 #include "core/preempt.h"
 #include "core/prio_runq.h"
@@ -218,6 +221,7 @@ void* monitor_main(void*) {
       if (all_ms[i].poke_pending.load(std::memory_order_relaxed)) poke_m(&all_ms[i]);
     if (netpoll_has_waiters() && now - netpoll_last_poll_ns() >= kNetpollEveryNs)
       acted |= netpoll_poll(0) > 0;
+    async_cancel_retry(now);
     if (acted) {
       delay = kMinDelayNs;
       idle_rounds = 0;

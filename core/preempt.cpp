@@ -38,6 +38,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "core/async_cancel.h"
 #include "core/real.h"
 #include "core/sched.h"
 #include "core/signal.h"
@@ -179,8 +180,7 @@ bool preemptible(G* g, const ucontext_t* uc) {
   if (!p || p->status.load(std::memory_order_relaxed) != kPRunning) return false;
   uint64_t want = p->preempt_at.exchange(0, std::memory_order_relaxed);
   if (want != (uint64_t{1} << 32 | p->schedtick.load(std::memory_order_relaxed))) return false;
-  uintptr_t ip = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
-  if (weft_text.has(ip) || loader_text.has(ip) || libc_text.has(ip)) return false;
+  if (code_of(uintptr_t(uc->uc_mcontext.gregs[REG_RIP])) != CodeOf::kProgram) return false;
   uintptr_t sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
   size_t need = kRedZone + 8 + 17 * 8 + weft_xsave_size + 64 + kYieldReserve;
   if (g->map_base) {  // the main thread's stack is the process's, and grows
@@ -258,11 +258,13 @@ void queue_marked(M* m, long marker) {
 }  // namespace
 
 bool preempt_init(int sig, int64_t slice, const char** why) {
-  size_extended_state();
+  // Signal deliveries and asynchronous cancellation ask code_of() and need
+  // the handler, preemption or not (slice 0).
   find_text_of(reinterpret_cast<uintptr_t>(&on_signal), &weft_text);
   find_text_of(reinterpret_cast<uintptr_t>(
                    real_symbol("_dl_get_tls_static_info")), &loader_text);
   find_text_of(reinterpret_cast<uintptr_t>(real_symbol("memcpy")), &libc_text);
+  size_extended_state();
   struct sigaction act {};
   act.sa_sigaction = on_signal;
   // SA_NODEFER: a handler weft runs from here may leave by longjmp, which
@@ -282,6 +284,13 @@ bool preempt_init(int sig, int64_t slice, const char** why) {
 int64_t preempt_slice_ns() { return slice_ns; }
 
 int preempt_signal() { return preempt_sig; }
+
+CodeOf code_of(uintptr_t ip) {
+  if (weft_text.has(ip)) return CodeOf::kWeft;
+  if (loader_text.has(ip)) return CodeOf::kLoader;
+  if (libc_text.has(ip)) return CodeOf::kLibc;
+  return CodeOf::kProgram;
+}
 
 void preempt_request(P* p, M* m, uint32_t schedtick) {
   p->preempt_at.store(uint64_t{1} << 32 | schedtick, std::memory_order_relaxed);
@@ -310,5 +319,8 @@ extern "C" void weft_preempt_yield() {
   weft::G* g = weft::current_g();
   weft::stat_add(weft::kStatPreemptions);
   weft::yield_to_global_queue(g);
+  // Cancelled asynchronously while it waited in the run queue: act now,
+  // unwinding through weft_async_preempt into the interrupted frame.
+  weft::async_cancel_point(g);
   errno = saved_errno;
 }

@@ -23,6 +23,11 @@ int preempt_signal();
 // Makes m look at the signals of the G it runs (core/signal.h); the monitor
 // repeats it while m->poke_pending stays set.
 void poke_m(M* m);
+// Whose code an instruction address lies in (found at start-up): the
+// runtime's (libweft.so), the loader's, libc's, or anything else (the
+// program and its other libraries).
+enum class CodeOf { kProgram, kWeft, kLoader, kLibc };
+CodeOf code_of(uintptr_t ip);
 
 // The program's own action for the preemption signal (shim/sigaction.cpp):
 // weft keeps its handler installed and passes the program's deliveries on.

@@ -20,6 +20,10 @@
 	.type	weft_async_preempt, @function
 weft_async_preempt:
 	.cfi_startproc
+	/* The interrupted frame did not call: the unwinder (an asynchronous
+	 * cancellation acting on resumption, core/async_cancel.h) must look up
+	 * its CFI at the saved %rip itself, not at the byte before. */
+	.cfi_signal_frame
 	.cfi_def_cfa %rsp, 136
 	.cfi_offset %rip, -136
 	pushfq

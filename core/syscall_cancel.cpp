@@ -1,19 +1,30 @@
 // core/syscall_cancel.cpp — see core/syscall_cancel.h.
 //
-// Invariants: G::kcall is kKcallIn only while its G is between the window's
-// constructor and leave(), where it makes nothing but the system call, so
-// its M (G::m) cannot change and the G cannot exit; a canceller that won
-// kKcallIn -> kKcallSignalling owns the right to signal that M until it
+// Invariants: G::kcall is kKcallIn (or kKcallInAsyncOnly) only while its G
+// is between the window's constructor and leave(), where it makes nothing
+// but the system call, so its M (G::m) cannot change and the G cannot exit;
+// a canceller that won that state -> kKcallSignalling owns the right to signal that M until it
 // stores kKcallSignalled, and the G does not leave the window before then.
 // The signal is queued on the M's task when the send returns, so the G's
 // next system call return (at the latest) delivers it, still inside the
-// window.
+// window. The handler is installed with SA_RESTART, as glibc installs its
+// own (a stray delivery must not fail a call that would have restarted):
+// a call the kernel rewound to be restarted is made to fail with EINTR by
+// the handler instead, when its G is in a signalled window; that also
+// covers a signal that lands on the system call instruction itself, before
+// the call. (One that lands on the few instructions between the window's
+// last look at the request and the call is still missed: the call then
+// waits for its own end.)
 #include "core/syscall_cancel.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <ucontext.h>
 #include <unistd.h>
 
+#include "core/async_cancel.h"
+#include "core/cancel_bits.h"
 #include "core/g.h"
 #include "core/real.h"
 #include "core/sched.h"
@@ -27,10 +38,6 @@ namespace {
 constexpr int kSigCancel = 32;
 // si_value of weft's signal (glibc's pthread_cancel sends SI_TKILL ones).
 constexpr int kMagic = 0x77656674;  // "weft"
-// nptl/descr.h
-constexpr int kCancelDisabled = 1 << 0;
-constexpr int kCanceling = 1 << 2;
-constexpr int kCanceled = 1 << 3;
 
 // The kernel's struct sigaction on x86-64.
 struct KernelSigaction {
@@ -42,9 +49,30 @@ struct KernelSigaction {
 
 void (*glibc_handler)(int, siginfo_t*, void*);
 
+// A system call at the interrupted instruction (rewound there to be
+// restarted, or not made yet) returns EINTR instead.
+void fail_with_eintr(ucontext_t* uc) {
+  greg_t* r = uc->uc_mcontext.gregs;
+  auto* ip = reinterpret_cast<const unsigned char*>(r[REG_RIP]);
+  if (ip[0] != 0x0f || ip[1] != 0x05) return;
+  r[REG_RAX] = -EINTR;
+  r[REG_RIP] += 2;
+}
+
 void on_sigcancel(int sig, siginfo_t* si, void* ctx) {
-  // Weft's: its only purpose was to end the system call with EINTR.
-  if (si->si_code == SI_QUEUE && si->si_value.sival_int == kMagic) return;
+  if (si->si_code == SI_QUEUE && si->si_value.sival_int == kMagic) {
+    // Weft's: to end a cancellable system call, or (otherwise) to make a
+    // G cancel itself asynchronously.
+    G* g = current_g();
+    uint32_t k = g ? g->kcall.load(std::memory_order_acquire) : kKcallIdle;
+    if (k == kKcallSignalling || k == kKcallSignalled) {
+      if (!async_cancel_in_libc_call(static_cast<ucontext_t*>(ctx)))
+        fail_with_eintr(static_cast<ucontext_t*>(ctx));
+    } else {
+      async_cancel_on_signal(static_cast<ucontext_t*>(ctx));
+    }
+    return;
+  }
   if (glibc_handler) glibc_handler(sig, si, ctx);
 }
 
@@ -55,7 +83,7 @@ void on_sigcancel(int sig, siginfo_t* si, void* ctx) {
 void install_handler() {
   static char dummy[tcb_off::kSizeofPthread] __attribute__((aligned(64)));
   tcb_field<int>(dummy, tcb_off::kTid) = 1;
-  tcb_field<int>(dummy, tcb_off::kCancelHandling) = kCanceling | kCanceled;
+  *cancel_bits::word(dummy) = cancel_bits::kCanceling | cancel_bits::kCanceled;
   real<int (*)(pthread_t)>("pthread_cancel")(reinterpret_cast<pthread_t>(dummy));
   KernelSigaction old{};
   sys::call6(SYS_rt_sigaction, kSigCancel, 0, (long)&old, sizeof(uint64_t));
@@ -63,7 +91,7 @@ void install_handler() {
   glibc_handler = (old.flags & SA_SIGINFO) ? old.handler : nullptr;
   KernelSigaction sa = old;
   sa.handler = on_sigcancel;
-  sa.flags = (old.flags | SA_SIGINFO) & ~static_cast<unsigned long>(SA_RESTART);
+  sa.flags = old.flags | SA_SIGINFO | SA_RESTART;
   sys::call6(SYS_rt_sigaction, kSigCancel, (long)&sa, 0, sizeof(uint64_t));
 }
 
@@ -82,13 +110,15 @@ void ensure_handler() {
 
 }  // namespace
 
-KernelCallWindow::KernelCallWindow(G* self) : self_(self && !self->is_g0 ? self : nullptr) {
-  if (self_) self_->kcall.store(kKcallIn, std::memory_order_seq_cst);
+KernelCallWindow::KernelCallWindow(G* self, bool cancellation_point)
+    : self_(self && !self->is_g0 ? self : nullptr),
+      in_(cancellation_point ? kKcallIn : kKcallInAsyncOnly) {
+  if (self_) self_->kcall.store(in_, std::memory_order_seq_cst);
 }
 
 bool KernelCallWindow::leave() {
   if (!self_) return signalled_;
-  uint32_t s = kKcallIn;
+  uint32_t s = in_;
   if (!self_->kcall.compare_exchange_strong(s, kKcallIdle, std::memory_order_seq_cst)) {
     while (self_->kcall.load(std::memory_order_acquire) != kKcallSignalled)
       __builtin_ia32_pause();
@@ -102,14 +132,20 @@ bool KernelCallWindow::leave() {
 }
 
 void interrupt_kernel_call(G* g) {
-  int ch = __atomic_load_n(&tcb_field<int>(g->tcb, tcb_off::kCancelHandling), __ATOMIC_SEQ_CST);
-  if (ch & kCancelDisabled) return;
-  if (g->kcall.load(std::memory_order_seq_cst) != kKcallIn) return;
+  int ch = cancel_bits::load(g->tcb);
+  if (ch & cancel_bits::kDisabled) return;
+  uint32_t s = g->kcall.load(std::memory_order_seq_cst);
+  if (s != kKcallIn && !(s == kKcallInAsyncOnly && cancel_bits::due_async(ch))) return;
   // Before claiming the G: the first install may take a while (glibc loads
   // libgcc_s), and a claimed G that left its call waits for the signal.
   ensure_handler();
-  uint32_t s = kKcallIn;
   if (!g->kcall.compare_exchange_strong(s, kKcallSignalling, std::memory_order_seq_cst)) return;
+  send_cancel_signal(g->m->ktid);
+  g->kcall.store(kKcallSignalled, std::memory_order_release);
+}
+
+void send_cancel_signal(int ktid) {
+  ensure_handler();
   siginfo_t si;
   memset(&si, 0, sizeof si);
   si.si_signo = kSigCancel;
@@ -117,8 +153,7 @@ void interrupt_kernel_call(G* g) {
   si.si_pid = static_cast<pid_t>(sys::call6(SYS_getpid));
   si.si_uid = static_cast<uid_t>(sys::call6(SYS_getuid));
   si.si_value.sival_int = kMagic;
-  sys::call6(SYS_rt_tgsigqueueinfo, si.si_pid, g->m->ktid, kSigCancel, (long)&si);
-  g->kcall.store(kKcallSignalled, std::memory_order_release);
+  sys::call6(SYS_rt_tgsigqueueinfo, si.si_pid, ktid, kSigCancel, (long)&si);
 }
 
 }  // namespace weft

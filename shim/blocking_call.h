@@ -37,11 +37,25 @@ inline long libc_result(long r) {
 }
 
 // call() (a raw system call) for a G, as a blocking call that is not a
-// cancellation point.
+// cancellation point. A thread with asynchronous cancellation is still
+// cancelled in it, as NPTL's signal would do: the canceller interrupts the
+// call (its window is one for asynchronous requests only) and the request
+// acts once the call's scope is over.
 template <class F>
 inline long call(F call) {
-  BlockingSyscallScope blocking;
-  return call();
+  long r = -EINTR;
+  bool act = false;
+  {
+    BlockingSyscallScope blocking;
+    KernelCallWindow window(current_g(), false);
+    if (sync::async_cancel_pending())
+      act = true;
+    else
+      r = call();
+    if (window.leave()) act = true;
+  }
+  if (act) sync::async_cancel_point();
+  return r;
 }
 
 // The same for a cancellation point (see the top).
@@ -52,7 +66,7 @@ inline long call_cancellable(F call) {
   bool act = false;
   {
     BlockingSyscallScope blocking;
-    KernelCallWindow window(current_g());
+    KernelCallWindow window(current_g(), true);
     // Re-checked once the window is published: a request made before it
     // did not signal (the canceller saw no call to interrupt).
     if (sync::cancel_pending())
@@ -62,6 +76,36 @@ inline long call_cancellable(F call) {
     if (window.leave()) act = true;
   }
   if (act) sync::cancel_point();
+  return r;
+}
+
+// glibc's own function f, a cancellation point that may wait in the
+// kernel (the process-shared condvar waits), called with args. glibc acts
+// on the request itself, from inside the call: its cancellable waits
+// switch to asynchronous cancellation, and weft's signal, which a
+// canceller sends as for a call of its own (the window), unwinds the G
+// there as glibc's own handler would (core/async_cancel.h). The cleanup
+// handler then closes the window and ends the blocking scope, which the
+// unwind would otherwise leave open.
+struct LibcCall {
+  KernelCallWindow* window;
+  bool entered;
+};
+inline void end_libc_call(void* arg) {
+  auto* c = static_cast<LibcCall*>(arg);
+  c->window->leave();
+  if (c->entered) exit_blocking_syscall();
+}
+template <class Fn, class... Args>
+inline auto call_libc_cancellable(Fn f, Args... args) {
+  sync::cancel_point();
+  bool entered = enter_blocking_syscall();
+  KernelCallWindow window(current_g(), true);
+  LibcCall call{&window, entered};
+  decltype(f(args...)) r;
+  pthread_cleanup_push(end_libc_call, &call);
+  r = f(args...);
+  pthread_cleanup_pop(1);
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include "core/export.h"
 #include "shim/c11.h"
 #include "shim/mutex.h"
+#include "shim/sync_common.h"
 
 using namespace weft;
 
@@ -19,11 +20,13 @@ WEFT_EXPORT int mtx_init(mtx_t* m, int type) {
 }
 
 WEFT_EXPORT int mtx_lock(mtx_t* m) {
-  return c11_result(mutex::lock(reinterpret_cast<pthread_mutex_t*>(m), nullptr, CLOCK_REALTIME, false));
+  return c11_result(mutex::lock(reinterpret_cast<pthread_mutex_t*>(m), nullptr, CLOCK_REALTIME,
+                                false, sync::called_by_program(__builtin_return_address(0))));
 }
 
 WEFT_EXPORT int mtx_timedlock(mtx_t* __restrict m, const struct timespec* __restrict t) {
-  return c11_result(mutex::lock(reinterpret_cast<pthread_mutex_t*>(m), t, CLOCK_REALTIME, false));
+  return c11_result(mutex::lock(reinterpret_cast<pthread_mutex_t*>(m), t, CLOCK_REALTIME, false,
+                                sync::called_by_program(__builtin_return_address(0))));
 }
 
 WEFT_EXPORT int mtx_trylock(mtx_t* m) {

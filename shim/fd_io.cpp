@@ -53,12 +53,17 @@ struct KernelSigaction {
 };
 
 // After a park ended with EINTR: acts on a cancellation request (at a
-// cancellation point), then tells whether the kernel would have restarted
+// cancellation point; elsewhere an asynchronous one, which NPTL's signal
+// would have acted on in the kernel), then tells whether the kernel would
+// have restarted
 // the call: every signal raised on the G at its resume either has no
 // handler (SIG_IGN / SIG_DFL never interrupt a call) or has SA_RESTART, and
 // the socket has no timeout for this direction.
 bool restarts(const Waiting& w) {
-  if (w.cancellable) cancel_point();
+  if (w.cancellable)
+    cancel_point();
+  else
+    sync::async_cancel_point();
   uint64_t bits = current_g()->raised_signals;
   for (int sig = 1; bits; sig++, bits >>= 1) {
     if (!(bits & 1)) continue;

@@ -14,7 +14,8 @@
 // Signals: a G parked here whose wait a signal interrupts returns EINTR,
 // even for SA_RESTART handlers (the kernel never restarts these calls).
 // Cancellation: the libc entry points are cancellation points; syscall()
-// is not.
+// is not, but acts on an asynchronous request when its park is interrupted
+// (and goes on waiting after a deferred one's interruption).
 #pragma once
 #include <errno.h>
 #include <stdint.h>
@@ -102,8 +103,13 @@ long wait(const Call& c, TryNow try_now, InKernel in_kernel) {
       int e = netpoll_wait_many(c.want, c.n, deadline);
       if (e == EPERM) break;
       if (e == EINTR) {
-        if (c.cancellation_point) sync::cancel_point();
-        return -EINTR;
+        if (c.cancellation_point) {
+          sync::cancel_point();
+          return -EINTR;
+        }
+        sync::async_cancel_point();
+        if (sync::woken_by_signal(current_g())) return -EINTR;
+        continue;  // only pthread_cancel's interruption (a deferred request)
       }
       // EBADF (a descriptor closed meanwhile) too: the kernel says how.
       r = try_now();

@@ -73,19 +73,23 @@ inline int kind_of(const pthread_mutex_t* m) {
 
 // Locks `m`, blocking until `abs` on `clk` (nullptr: forever). cond_relock:
 // the re-acquisition at the end of a condvar wait (leaves __nusers alone).
+// async_ok: a caller with asynchronous cancellation may be cancelled in the
+// wait (the program's own lock, not a condvar's re-lock nor one weft,
+// libc or the loader takes; see sync::called_by_program).
 // Returns 0 or the pthread_mutex_*lock error.
-int lock(pthread_mutex_t* m, const timespec* abs, clockid_t clk, bool cond_relock);
+int lock(pthread_mutex_t* m, const timespec* abs, clockid_t clk, bool cond_relock,
+         bool async_ok);
 int trylock(pthread_mutex_t* m);
 // decr: also drop __nusers (false inside a condvar wait).
 int unlock(pthread_mutex_t* m, bool decr);
 
 // The three protocols behind lock/trylock/unlock, by __kind.
 int tid_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
-             bool cond_relock);
+             bool cond_relock, bool async_ok);
 int tid_trylock(pthread_mutex_t* m, int type);
 int tid_unlock(pthread_mutex_t* m, int type, bool decr);
 int pp_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
-            bool cond_relock);
+            bool cond_relock, bool async_ok);
 int pp_trylock(pthread_mutex_t* m, int type);
 int pp_unlock(pthread_mutex_t* m, int type, bool decr);
 

@@ -14,8 +14,9 @@
 namespace weft::mutex {
 namespace {
 
-// glibc's __futex_clocklock64 / lll_lock.
-int lock_word_012(int* w, bool pshared, const timespec* abs, clockid_t clk) {
+// glibc's __futex_clocklock64 / lll_lock. With async_ok, a waiter with
+// asynchronous cancellation acts on a request (sync::async_cancel_point).
+int lock_word_012(int* w, bool pshared, const timespec* abs, clockid_t clk, bool async_ok) {
   int expected = 0;
   if (sync::cas(w, expected, 1)) return 0;
   while (sync::exchange(w, 2) != 0) {
@@ -23,6 +24,7 @@ int lock_word_012(int* w, bool pshared, const timespec* abs, clockid_t clk) {
       if (abs->tv_sec < 0) return ETIMEDOUT;
       if (!sync::valid_nsec(abs->tv_nsec)) return EINVAL;
     }
+    if (async_ok) sync::async_cancel_point();
     int e = sync::wait(w, 2, abs, clk, pshared);
     if (e == ETIMEDOUT) return e;
   }
@@ -31,18 +33,19 @@ int lock_word_012(int* w, bool pshared, const timespec* abs, clockid_t clk) {
 
 // ADAPTIVE_NP: spin a little on the word before sleeping, as glibc does
 // (its default max_adaptive_count is 100).
-int lock_adaptive(int* w, bool pshared, const timespec* abs, clockid_t clk) {
+int lock_adaptive(int* w, bool pshared, const timespec* abs, clockid_t clk, bool async_ok) {
   for (int i = 0; i < 100; ++i) {
     int expected = 0;
     if (sync::load_relaxed(w) == 0 && sync::cas(w, expected, 1)) return 0;
     sync::cpu_relax();
   }
-  return lock_word_012(w, pshared, abs, clk);
+  return lock_word_012(w, pshared, abs, clk, async_ok);
 }
 
 }  // namespace
 
-int lock(pthread_mutex_t* m, const timespec* abs, clockid_t clk, bool cond_relock) {
+int lock(pthread_mutex_t* m, const timespec* abs, clockid_t clk, bool cond_relock,
+         bool async_ok) {
   int kind = kind_of(m);
   int type = kind & kTypeMask;
   bool pshared = kind & kPsharedBit;
@@ -51,7 +54,7 @@ int lock(pthread_mutex_t* m, const timespec* abs, clockid_t clk, bool cond_reloc
   int err;
   switch (type) {
     case PTHREAD_MUTEX_TIMED_NP:
-      err = lock_word_012(w, pshared, abs, clk);
+      err = lock_word_012(w, pshared, abs, clk, async_ok);
       break;
     case PTHREAD_MUTEX_RECURSIVE_NP:
       if (m->__data.__owner == id) {
@@ -59,19 +62,19 @@ int lock(pthread_mutex_t* m, const timespec* abs, clockid_t clk, bool cond_reloc
         ++m->__data.__count;
         return 0;
       }
-      err = lock_word_012(w, pshared, abs, clk);
+      err = lock_word_012(w, pshared, abs, clk, async_ok);
       if (err == 0) m->__data.__count = 1;
       break;
     case PTHREAD_MUTEX_ERRORCHECK_NP:
       if (m->__data.__owner == id) return EDEADLK;
-      err = lock_word_012(w, pshared, abs, clk);
+      err = lock_word_012(w, pshared, abs, clk, async_ok);
       break;
     case PTHREAD_MUTEX_ADAPTIVE_NP:
-      err = lock_adaptive(w, pshared, abs, clk);
+      err = lock_adaptive(w, pshared, abs, clk, async_ok);
       break;
     default:
-      if (is_tid_type(type)) return tid_lock(m, type, abs, clk, cond_relock);
-      if (is_pp_type(type)) return pp_lock(m, type, abs, clk, cond_relock);
+      if (is_tid_type(type)) return tid_lock(m, type, abs, clk, cond_relock, async_ok);
+      if (is_pp_type(type)) return pp_lock(m, type, abs, clk, cond_relock, async_ok);
       return EINVAL;  // destroyed (kind -1) or never initialised
   }
   if (err != 0) return err;

@@ -16,13 +16,15 @@ namespace weft::mutex {
 namespace {
 
 constexpr int kMoved = -1;  // take(): the ceiling changed under us
+constexpr int kAsyncCancel = -2;  // take(): an asynchronous cancellation is due
 
 int ceiling_of(uint32_t word) { return static_cast<int>(word >> kCeilingShift); }
 
 // Takes the word at ceiling `ceil` (already in the high bits). On kMoved,
-// *seen is the word with the new ceiling.
+// *seen is the word with the new ceiling; kAsyncCancel (with async_ok): an
+// asynchronous cancellation is due.
 int take(uint32_t* w, uint32_t ceil, uint32_t first, const timespec* abs, clockid_t clk,
-         bool pshared, uint32_t* seen) {
+         bool pshared, bool async_ok, uint32_t* seen) {
   uint32_t cur = ceil;
   if (sync::cas(w, cur, ceil | first)) return 0;
   for (;;) {
@@ -36,6 +38,7 @@ int take(uint32_t* w, uint32_t ceil, uint32_t first, const timespec* abs, clocki
     }
     if (cur == (ceil | 1) && !sync::cas(w, cur, ceil | 2)) continue;
     if (abs != nullptr && !sync::valid_nsec(abs->tv_nsec)) return EINVAL;
+    if (async_ok && sync::async_cancel_pending()) return kAsyncCancel;
     if (sync::wait(w, ceil | 2, abs, clk, pshared) == ETIMEDOUT) return ETIMEDOUT;
     cur = sync::load(w);
   }
@@ -68,7 +71,7 @@ int hold_ceiling(int ceiling, int* held) {
 }  // namespace
 
 int pp_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
-            bool cond_relock) {
+            bool cond_relock, bool async_ok) {
   int id = self_tid();
   if (m->__data.__owner == id) {
     int r = relock_by_owner(m, type & kKindMask);
@@ -81,11 +84,12 @@ int pp_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
   for (;;) {
     int err = hold_ceiling(ceiling_of(seen), &held);
     if (err != 0) return err;
-    err = take(w, seen & kCeilingMask, cond_relock ? 2 : 1, abs, clk, pshared, &seen);
+    err = take(w, seen & kCeilingMask, cond_relock ? 2 : 1, abs, clk, pshared, async_ok, &seen);
     if (err == 0) break;
     if (err == kMoved) continue;
     // NPTL gives the ceiling back on EINVAL but not on a timeout.
-    if (err == EINVAL) tpp_change(held, -1);
+    if (err == EINVAL || err == kAsyncCancel) tpp_change(held, -1);
+    if (err == kAsyncCancel) sync::async_cancel_point();
     return err;
   }
   m->__data.__count = 1;

@@ -120,7 +120,7 @@ struct Attempt {
 }  // namespace
 
 int tid_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
-             bool cond_relock) {
+             bool cond_relock, bool async_ok) {
   Attempt a(m, type);
   auto& [kind, k, robust, owner, id, w] = a;
   // A condvar re-lock may share FUTEX_WAITERS with sleepers it cannot see.
@@ -155,6 +155,10 @@ int tid_lock(pthread_mutex_t* m, int type, const timespec* abs, clockid_t clk,
       old |= kWaiters;
     }
     extra = kWaiters;
+    if (async_ok && sync::async_cancel_pending()) {
+      if (robust) robust::clear_op_pending();
+      sync::async_cancel_point();
+    }
     int e = sync::wait(w, old, abs, clk, tid_wait_pshared(kind));
     if (e == ETIMEDOUT) {
       if (robust) robust::clear_op_pending();

@@ -10,6 +10,7 @@
 #include <limits.h>
 
 #include "core/export.h"
+#include "shim/blocking_call.h"
 #include "shim/cond.h"
 #include "shim/mutex.h"
 #include "shim/sync_common.h"
@@ -38,7 +39,7 @@ void on_cancel(void* arg) {
   sync::fetch_add(seq(w->c), 1u);
   sync::wake(seq(w->c), 1, false);
   leave(w->c);
-  mutex::lock(w->m, nullptr, CLOCK_REALTIME, true);
+  mutex::lock(w->m, nullptr, CLOCK_REALTIME, true, false);
 }
 
 }  // namespace
@@ -75,7 +76,7 @@ int wait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abs, clockid_t c
   }
   pthread_cleanup_pop(0);
   leave(c);
-  err = mutex::lock(m, nullptr, CLOCK_REALTIME, true);
+  err = mutex::lock(m, nullptr, CLOCK_REALTIME, true, false);
   return err != 0 ? err : result;
 }
 
@@ -85,16 +86,18 @@ using namespace weft;
 
 namespace {
 
-// Process-shared condvars: glibc's own functions (shim/cond.h).
+// Process-shared condvars: glibc's own functions (shim/cond.h), which act
+// on cancellation themselves.
 int shared_wait(pthread_cond_t* c, pthread_mutex_t* m) {
   static decltype(&pthread_cond_wait) fn;
-  return sync::call_real_blocking(&fn, "pthread_cond_wait", c, m);
+  return blocking::call_libc_cancellable(sync::real_cached(&fn, "pthread_cond_wait"), c, m);
 }
 
 int shared_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clk,
                      const timespec* abs) {
   static decltype(&pthread_cond_clockwait) fn;
-  return sync::call_real_blocking(&fn, "pthread_cond_clockwait", c, m, clk, abs);
+  return blocking::call_libc_cancellable(sync::real_cached(&fn, "pthread_cond_clockwait"), c, m,
+                                         clk, abs);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <threads.h>
 #include <unwind.h>
 
+#include "core/cancel_bits.h"
 #include "core/export.h"
 #include "core/real.h"
 #include "shim/thread.h"
@@ -88,6 +89,9 @@ WEFT_EXPORT [[noreturn]] void pthread_exit(void* result) {
   }
   // Where glibc's cancellation puts PTHREAD_CANCELED too (thread_start).
   tcb_field<void*>(g->tcb, tcb_off::kResult) = result;
+  // No cancellation acts in the cleanup handlers and destructors the unwind
+  // runs (glibc's __do_cancel sets the bit the same way).
+  __atomic_fetch_or(cancel_bits::word(g->tcb), cancel_bits::kExiting, __ATOMIC_SEQ_CST);
   unwind_to(tcb_field<void*>(g->tcb, tcb_off::kCleanupJmpBuf));
 }
 

@@ -1,5 +1,6 @@
 // shim/pthread_join.cpp — pthread_join, tryjoin_np, timedjoin_np,
 // clockjoin_np and C11 thrd_join, with NPTL's results:
+// Blocking joins are cancellation points while they wait.
 // ESRCH for a thread already joined (while its stack is cached: as under
 // NPTL, a handle is undefined once its thread is joined, and its memory may
 // be gone), EINVAL for a detached one (running, or exited while its stack
@@ -14,6 +15,7 @@
 #include "core/futex.h"
 #include "core/real.h"
 #include "shim/c11.h"
+#include "shim/sync_common.h"
 #include "shim/thread.h"
 
 namespace weft {
@@ -39,6 +41,12 @@ int join(pthread_t t, void** ret, clockid_t clock, const timespec* abstime, bool
   bool expired = abstime && abstime->tv_sec < 0;
   if (abstime && (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000)) abstime = nullptr;
   while (__atomic_load_n(&target->exit_word, __ATOMIC_ACQUIRE) == 0) {
+    // A cancellation point while it has to wait, as NPTL's (pthread_cancel
+    // interrupts the wait); the target can be joined again.
+    if (!expired && sync::cancel_pending()) {
+      target->joiner.store(nullptr, std::memory_order_release);
+      sync::cancel_point();
+    }
     int r = expired ? ETIMEDOUT : futex_wait(&target->exit_word, 0, abstime, clock, false);
     if (r == ETIMEDOUT && __atomic_load_n(&target->exit_word, __ATOMIC_ACQUIRE) == 0) {
       target->joiner.store(nullptr, std::memory_order_release);

@@ -22,7 +22,8 @@ WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
     ++m->__data.__nusers;
     return 0;
   }
-  return mutex::lock(m, nullptr, CLOCK_REALTIME, false);
+  return mutex::lock(m, nullptr, CLOCK_REALTIME, false,
+                     sync::called_by_program(__builtin_return_address(0)));
 }
 
 // Names glibc keeps for old binaries.

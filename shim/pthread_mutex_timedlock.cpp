@@ -10,9 +10,11 @@
 WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clk,
                                         const struct timespec* abstime) {
   if (!weft::sync::futex_clock_ok(clk)) return EINVAL;
-  return weft::mutex::lock(m, abstime, clk, false);
+  return weft::mutex::lock(m, abstime, clk, false,
+                           weft::sync::called_by_program(__builtin_return_address(0)));
 }
 
 WEFT_EXPORT int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* abstime) {
-  return weft::mutex::lock(m, abstime, CLOCK_REALTIME, false);
+  return weft::mutex::lock(m, abstime, CLOCK_REALTIME, false,
+                           weft::sync::called_by_program(__builtin_return_address(0)));
 }

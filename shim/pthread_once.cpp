@@ -87,6 +87,7 @@ WEFT_EXPORT int pthread_once(pthread_once_t* ctl, void (*init)(void)) {
       sync::wake(ctl, INT_MAX, false);
       return 0;
     }
+    sync::async_cancel_point();
     sync::wait(ctl, static_cast<uint32_t>(v), nullptr, CLOCK_REALTIME, false);
   }
 }

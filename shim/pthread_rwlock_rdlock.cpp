@@ -28,6 +28,7 @@ int rdlock(pthread_rwlock_t* l, const timespec* abs, clockid_t clk) {
       if (sync::cas(state(l), s, s + 1)) return 0;
       continue;
     }
+    sync::async_cancel_point();  // nothing registered yet
     sync::fetch_add(rwait(l), 1u);
     uint32_t seq = sync::load(rseq(l));
     int e = 0;

@@ -42,6 +42,10 @@ int wrlock(pthread_rwlock_t* l, const timespec* abs, clockid_t clk) {
       }
       continue;
     }
+    if (sync::async_cancel_pending()) {
+      give_up(l);
+      sync::async_cancel_point();
+    }
     if (sync::wait(wseq(l), seq, abs, clk, false) == ETIMEDOUT) {
       give_up(l);
       return ETIMEDOUT;

@@ -31,7 +31,12 @@ WEFT_EXPORT int pthread_spin_lock(pthread_spinlock_t* lock) {
   for (;;) {
     for (int i = 0; __atomic_load_n(lock, __ATOMIC_RELAXED) != 0; ++i) {
       if (i == kSpinsBeforeYield) {
-        if (current_g() != nullptr) yield();
+        if (current_g() != nullptr) {
+          // Spinning here, in weft's code, the asynchronous cancellation
+          // NPTL would act on anywhere has to be looked for.
+          sync::async_cancel_point();
+          yield();
+        }
         i = 0;
       }
       sync::cpu_relax();

@@ -36,6 +36,9 @@ int wait_registered(sem::Sem* s, const timespec* abs, clockid_t clk) {
       if (sync::cas(&s->data, d, d - 1 - sem::kWaiter)) return 0;
       continue;
     }
+    // A request made before (sem_clockwait has no cancellation point at
+    // its entry; glibc's acts when it would block, as here).
+    if (sync::cancel_pending()) sync::cancel_point();
     int e;
     {
       sync::AsyncCancelScope cancellable;

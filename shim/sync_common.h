@@ -13,10 +13,13 @@
 #include <time.h>
 
 #include "core/blocking.h"
+#include "core/cancel_bits.h"
 #include "core/futex.h"
+#include "core/preempt.h"
 #include "core/prio_runq.h"
 #include "core/real.h"
 #include "core/self.h"
+#include "core/signal.h"
 
 // Exports `name` as a second symbol for `target` (defined in the same file):
 // the names glibc keeps only for old binaries (__pthread_mutex_lock,
@@ -108,16 +111,41 @@ inline int wake(const void* w, int n, bool pshared) {
   return woken;
 }
 
-// glibc's cancelhandling bits (nptl/descr.h): a request is acted upon when
-// CANCELED is set and cancellation is enabled and the thread is not exiting.
-inline bool cancel_pending() {
-  int ch = __atomic_load_n(&tcb_field<int>(thread_pointer(), tcb_off::kCancelHandling),
-                           __ATOMIC_RELAXED);
-  return (ch & (0x1 | 0x8 | 0x10 | 0x20)) == 0x8;
-}
+// A request a cancellation point acts upon (core/cancel_bits.h).
+inline bool cancel_pending() { return cancel_bits::due(cancel_bits::load(thread_pointer())); }
 
 // A cancellation point: acts on a pending request (unwinds) or returns.
 inline void cancel_point() { pthread_testcancel(); }
+
+// In a wait that is not a cancellation point (a lock, a yield): a thread
+// with asynchronous cancellation acts on its request here, as NPTL's
+// SIGCANCEL handler would have unwound it from its wait. The lock paths call
+// it before they wait (a request made earlier, whose interruption a switch
+// meanwhile consumed) and when a wait was interrupted (pthread_cancel
+// interrupts the wait), with nothing of the lock held or registered.
+inline bool async_cancel_pending() {
+  return cancel_bits::due_async(cancel_bits::load(thread_pointer()));
+}
+inline void async_cancel_point() {
+  if (async_cancel_pending()) pthread_testcancel();
+}
+// Whether the code that called an entry point (its return address) is the
+// program's: a lock wait acts on asynchronous cancellation only then, never
+// when weft's allocator, the loader or libc took the lock for themselves
+// (an unwind would leave their other locks and state behind).
+inline bool called_by_program(const void* ret) {
+  return code_of(reinterpret_cast<uintptr_t>(ret)) == CodeOf::kProgram;
+}
+
+// Whether the park self just came back from was ended by a signal, not only
+// by pthread_cancel's interruption (core/signal.h): a wait that is no
+// cancellation point goes on after the latter, as natively, where a
+// deferred request sends no signal. A caller that is not a G waits in the
+// kernel, where only signals interrupt.
+inline bool woken_by_signal(const G* self) {
+  if (!self || self->is_g0) return true;
+  return self->raised_signals != 0;
+}
 
 // Brackets the blocking wait inside a cancellation point (cond_wait,
 // sem_wait, nanosleep...). NPTL lets pthread_cancel interrupt a native

@@ -179,7 +179,13 @@ long futex_call(long uaddr, long op, long val, long timeout, long uaddr2, long v
     }
     dl = &deadline;
   }
-  int e = futex_wait(word, static_cast<uint32_t>(val), dl, clk, pshared, bitset);
+  // A lock of the program's own, say: asynchronous cancellation acts here;
+  // a deferred request's interruption is no signal, the wait goes on.
+  int e;
+  do {
+    sync::async_cancel_point();
+    e = futex_wait(word, static_cast<uint32_t>(val), dl, clk, pshared, bitset);
+  } while (e == EINTR && !sync::woken_by_signal(current_g()));
   return e == 0 ? 0 : -e;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/async_cancel.h"
 #include "core/futex.h"
 #include "core/sched.h"
 #include "core/stack.h"
@@ -62,6 +63,9 @@ void thread_reap(G* g) {
   if (g->life.load(std::memory_order_acquire) == kDetached) note_thread_reaped();
   if (__call_tls_dtors) __call_tls_dtors();
   run_key_destructors();
+  // From here on no cancellation acts (glibc's EXITING, which pthread_exit
+  // and cancellation set before unwinding already).
+  async_cancel_forget(g);
   release_robust_mutexes();
   tcb_release_thread_buffers(g->tcb);
   free(g->affinity);
