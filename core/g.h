@@ -49,6 +49,7 @@ struct G {
   std::atomic<uint32_t> status{kGIdle};
   bool is_g0 = false;          // an M's scheduler context, not a user thread
   bool is_main = false;        // the adopted main thread
+  bool c11 = false;            // fn (below) is a C11 thrd_start_t (returns int)
   // CPU time (core/cputime.h): clock ticks, doubled, +1 while it runs with
   // the start subtracted. Written by the G's M at each switch (so it sits
   // with the fields the switch touches), read by anyone.
@@ -57,7 +58,6 @@ struct G {
   // Entry.
   void* (*fn)(void*) = nullptr;
   void* arg = nullptr;
-  bool c11 = false;            // fn is a C11 thrd_start_t (returns int)
 
   // Stack block (core/stack.h); map_base is nullptr for the main thread and
   // for g0s, whose stacks weft did not make.
@@ -95,11 +95,16 @@ struct G {
 
   // Life cycle (shim/): joinable / detached / exited, see shim/thread.h.
   std::atomic<uint32_t> life{0};
+  std::atomic<uint32_t> interrupt_req{0};  // see Signals below
   std::atomic<G*> joiner{nullptr};
   void* result = nullptr;
   uint32_t exit_word = 0;      // futex word: 1 once the G has left its stack
 
   char name[16] = {};          // pthread_setname_np (comm length)
+  // Real-time scheduling (core/prio_runq.h): level 1..99 | kRtRoundRobin,
+  // 0 for the fair policies; rt_queued (below): the level it is queued at
+  // (under the queue's lock; 0 when not in the real-time queue).
+  std::atomic<uint32_t> rt{0};
   // pthread_setaffinity_np's mask (kept, not applied), allocated on first
   // use: most threads never set one, and every byte here is a byte of the
   // page an idle thread keeps resident.
@@ -110,9 +115,16 @@ struct G {
   M* locked_m = nullptr;
   int locked_tid = 0;          // that M's kernel tid, read when wiring
   uint8_t wired_for = 0;
+  // Packed here, described with their groups below.
+  std::atomic<bool> acancel_listed{false};
+  uint8_t rt_queued = 0;
+  bool alt_autodisarm = false;
 
   // Lookups by thread id holding the G (core/tid.h).
   std::atomic<uint32_t> tid_holds{0};
+  // Whether the G sits in a cancellable kernel call (core/syscall_cancel.h):
+  // written by the G and by a canceller that signals its M.
+  std::atomic<uint32_t> kcall{0};
 
   // Signals (core/signal.h), bit sig-1. pending_signals: sent to it and not
   // delivered yet (routed_signals: those of them routed from the process,
@@ -124,26 +136,16 @@ struct G {
   std::atomic<uint64_t> routed_signals{0};
   std::atomic<uint64_t> sigmask{0};
   std::atomic<uint64_t> sigwait_set{0};
-  std::atomic<uint32_t> interrupt_req{0};
   uint64_t raised_signals = 0;
-  // Its sigaltstack (ss_sp nullptr: none), made its M's while it runs.
+  // Its sigaltstack (alt_sp nullptr: none; alt_autodisarm, packed above:
+  // SS_AUTODISARM), made its M's while it runs.
   void* alt_sp = nullptr;
   size_t alt_size = 0;
-  int alt_flags = SS_DISABLE;
 
-  // Whether the G sits in a cancellable kernel call (core/syscall_cancel.h):
-  // written by the G and by a canceller that signals its M.
-  std::atomic<uint32_t> kcall{0};
   // On the list of Gs with an asynchronous cancellation request not acted
   // upon yet (core/async_cancel.h), guarded by that list's lock.
-  std::atomic<bool> acancel_listed{false};
-  G* acancel_next = nullptr;
+  G* acancel_next = nullptr;  // (its flag, acancel_listed, is packed above)
 
-  // Real-time scheduling (core/prio_runq.h): level 1..99 | kRtRoundRobin,
-  // 0 for the fair policies; the level it is queued at (under the queue's
-  // lock; 0 when not in the real-time queue).
-  std::atomic<uint32_t> rt{0};
-  uint8_t rt_queued = 0;
 
   // Per-P stack cache link when free.
   G* free_next = nullptr;

@@ -235,7 +235,7 @@ void inherit_signal_state(G* g) {
   g->interrupt_req.store(0, std::memory_order_relaxed);
   g->alt_sp = nullptr;
   g->alt_size = 0;
-  g->alt_flags = SS_DISABLE;
+  g->alt_autodisarm = false;
 }
 
 uint64_t take_process_pending(uint64_t set) {
@@ -347,18 +347,18 @@ int sigsuspend_g(G* self, uint64_t mask, bool (*give_up)()) {
 
 void altstack_switch_in(G* self) {
   M* m = self->m;
-  if (self->alt_sp == m->alt_sp && self->alt_size == m->alt_size && self->alt_flags == m->alt_flags)
-    return;
+  int flags = !self->alt_sp ? SS_DISABLE : self->alt_autodisarm ? kSsAutoDisarm : 0;
+  if (self->alt_sp == m->alt_sp && self->alt_size == m->alt_size && flags == m->alt_flags) return;
   stack_t ss;
   ss.ss_sp = self->alt_sp;
   ss.ss_size = self->alt_size;
-  ss.ss_flags = self->alt_sp ? self->alt_flags : SS_DISABLE;
+  ss.ss_flags = flags;
   // EPERM while the M runs on its current one (a handler parked there):
   // it stays until the next switch.
   if (sys::call6(SYS_sigaltstack, long(&ss), 0) != 0) return;
   m->alt_sp = self->alt_sp;
   m->alt_size = self->alt_size;
-  m->alt_flags = self->alt_flags;
+  m->alt_flags = flags;
 }
 
 }  // namespace weft

@@ -91,6 +91,9 @@ int sigsuspend_g(G* self, uint64_t mask, bool (*give_up)());
 // A new thread's: its creator's mask, nothing pending, no altstack.
 void inherit_signal_state(G* g);
 
+// sigaltstack's SS_AUTODISARM (linux/signal.h; not in glibc's headers).
+inline constexpr int kSsAutoDisarm = int(1u << 31);
+
 // Per-G alternate signal stacks: the G's, made its M's when the G runs.
 void altstack_switch_in(G* self);
 

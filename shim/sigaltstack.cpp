@@ -32,7 +32,8 @@ long altstack_g(G* self, const stack_t* ss, stack_t* old) {
     bool off = set.ss_flags & SS_DISABLE;
     self->alt_sp = m->alt_sp = off ? nullptr : set.ss_sp;
     self->alt_size = m->alt_size = off ? 0 : set.ss_size;
-    self->alt_flags = m->alt_flags = off ? SS_DISABLE : (set.ss_flags & ~SS_ONSTACK);
+    m->alt_flags = off ? SS_DISABLE : (set.ss_flags & ~SS_ONSTACK);
+    self->alt_autodisarm = m->alt_flags & kSsAutoDisarm;
   }
   return 0;
 }

@@ -5,8 +5,8 @@
 // thread's signal mask in the kernel (the child copies its task's), put
 // there for the duration of the call (shim/new_image.h). The caller's
 // kernel thread then waits until the child has exec'd (system() and pclose()
-// until it has ended), so each call is a blocking system call for weft: its
-// P goes on to another M meanwhile.
+// until it has ended), so each call but system() is a blocking system call
+// for weft: its P goes on to another M meanwhile.
 #include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -48,12 +48,13 @@ WEFT_EXPORT int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_fil
   });
 }
 
+// system() is a cancellation point that glibc implements (its wait makes
+// the thread asynchronously cancellable for the call), so the thread stays
+// an ordinary running one, which weft's asynchronous cancellation reaches
+// (core/async_cancel.h); the monitor lends its P meanwhile (a stuck M).
 WEFT_EXPORT int system(const char* command) {
   static auto fn = real<int (*)(const char*)>("system");
-  return with_own_mask([&] {
-    weft::BlockingSyscallScope blocking;
-    return fn(command);
-  });
+  return with_own_mask([&] { return fn(command); });
 }
 
 WEFT_EXPORT FILE* popen(const char* command, const char* mode) {
