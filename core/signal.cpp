@@ -288,18 +288,47 @@ void sigmask_change(G* self, int how, uint64_t set, uint64_t* old) {
     sigmask_kernel_set(next);  // the kernel delivers what this unblocks
     return;
   }
+  // Sent to the process but not yet taken by the catcher (it runs on its
+  // own): the kernel still holds it, and this thread, which now takes it,
+  // must run its handler before returning, as the kernel's would.
+  if (uint64_t opened = cur & ~next & sigmask_kernel_pending()) {
+    for (; opened; opened &= opened - 1) {
+      uint64_t one = opened & -opened;
+      siginfo_t info;
+      timespec zero{0, 0};
+      long sig = sys::call6(SYS_rt_sigtimedwait, long(&one), long(&info), long(&zero), 8);
+      if (sig > 0) {
+        keep_info(int(sig), &info);
+        self->routed_signals.fetch_or(one, std::memory_order_seq_cst);
+        self->pending_signals.fetch_or(one, std::memory_order_seq_cst);
+      }
+    }
+  }
   if (has_deliverable(self)) deliver_pending(self);
 }
 
 uint64_t sigpending_of(G* self) {
-  if (!signals_routed()) return sigmask_kernel_pending();
+  // The kernel's part: process-directed signals the catcher has not taken
+  // yet (every kernel thread blocks them); of those, only the ones this
+  // thread blocks would be pending natively (the rest would be delivered,
+  // or discarded as ignored).
+  uint64_t in_kernel = sigmask_kernel_pending();
+  if (!signals_routed()) return in_kernel;
+  in_kernel &= self->sigmask.load(std::memory_order_relaxed);
   return self->pending_signals.load(std::memory_order_seq_cst) |
-         process_pending.load(std::memory_order_seq_cst);
+         process_pending.load(std::memory_order_seq_cst) | in_kernel;
 }
 
 namespace {
-// The lowest signal of set pending for self or the process, claimed.
+// The lowest signal of set pending for self or the process, claimed; also
+// one the kernel still holds for the process (the catcher has not taken it
+// yet): this M blocks it too, so it may take it as the catcher would.
 int take_waited(G* self, uint64_t set, siginfo_t* info) {
+  if (uint64_t in_kernel = sigmask_kernel_pending() & set) {
+    timespec zero{0, 0};
+    long sig = sys::call6(SYS_rt_sigtimedwait, long(&in_kernel), long(info), long(&zero), 8);
+    if (sig > 0) return int(sig);
+  }
   for (;;) {
     uint64_t any = (self->pending_signals.load(std::memory_order_seq_cst) |
                     process_pending.load(std::memory_order_seq_cst)) & set;
