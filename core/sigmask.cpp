@@ -112,6 +112,8 @@ void take_default_action(int sig) {
   kernel_mask(SIG_SETMASK, old, nullptr);
 }
 
+uint64_t routable_signals() { return routable(); }
+
 bool sig_routable(int sig) { return sig > 0 && sig <= 64 && (routable() & sig_bit(sig)); }
 
 bool signals_routed() { return routed.load(std::memory_order_acquire); }
@@ -141,6 +143,10 @@ void signals_after_fork_child() {
   self->routed_signals.store(0, std::memory_order_relaxed);
   forget_process_pending();
   kernel_mask(SIG_SETMASK, self->sigmask.load(std::memory_order_relaxed), nullptr);
+}
+
+bool signalfd_reads(int sig) {
+  return signalfd_signals.load(std::memory_order_acquire) & sig_bit(sig);
 }
 
 void signalfd_watch(uint64_t set) {

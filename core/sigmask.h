@@ -28,6 +28,7 @@ void take_default_action(int sig);
 // Whether weft routes sig once it routes signals (not the fault signals,
 // SIGKILL, SIGSTOP, glibc's reserved ones, weft's preemption signal).
 bool sig_routable(int sig);
+uint64_t routable_signals();
 // Whether weft routes signals (several threads) or the kernel does.
 bool signals_routed();
 // The switch to routing, made before the process's second kernel thread
@@ -41,6 +42,7 @@ void signals_after_fork_child();
 // A signalfd reads set: the catcher leaves those signals in the kernel,
 // pending for the process, where the descriptor's reads find them.
 void signalfd_watch(uint64_t set);
+bool signalfd_reads(int sig);
 
 // The one-thread mode's kernel mask and pending set.
 void sigmask_kernel_set(uint64_t mask);

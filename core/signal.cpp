@@ -278,6 +278,27 @@ uint64_t deliver_pending(G* self, void* uc) {
   return ran;
 }
 
+void take_from_kernel(G* self, uint64_t bits) {
+  uint64_t opened = bits & sigmask_kernel_pending();
+  for (; opened; opened &= opened - 1) {
+    uint64_t one = opened & -opened;
+    siginfo_t info;
+    timespec zero{0, 0};
+    long sig = sys::call6(SYS_rt_sigtimedwait, long(&one), long(&info), long(&zero), 8);
+    if (sig > 0) {
+      keep_info(int(sig), &info);
+      self->routed_signals.fetch_or(one, std::memory_order_seq_cst);
+      self->pending_signals.fetch_or(one, std::memory_order_seq_cst);
+    }
+  }
+}
+
+void take_own_signals_now(G* self) {
+  if (!self || self->is_g0 || !signals_routed()) return;
+  take_from_kernel(self, ~self->sigmask.load(std::memory_order_relaxed) & routable_signals());
+  if (has_deliverable(self)) deliver_pending(self);
+}
+
 void sigmask_change(G* self, int how, uint64_t set, uint64_t* old) {
   uint64_t cur = self->sigmask.load(std::memory_order_relaxed);
   if (old) *old = cur;
@@ -291,19 +312,7 @@ void sigmask_change(G* self, int how, uint64_t set, uint64_t* old) {
   // Sent to the process but not yet taken by the catcher (it runs on its
   // own): the kernel still holds it, and this thread, which now takes it,
   // must run its handler before returning, as the kernel's would.
-  if (uint64_t opened = cur & ~next & sigmask_kernel_pending()) {
-    for (; opened; opened &= opened - 1) {
-      uint64_t one = opened & -opened;
-      siginfo_t info;
-      timespec zero{0, 0};
-      long sig = sys::call6(SYS_rt_sigtimedwait, long(&one), long(&info), long(&zero), 8);
-      if (sig > 0) {
-        keep_info(int(sig), &info);
-        self->routed_signals.fetch_or(one, std::memory_order_seq_cst);
-        self->pending_signals.fetch_or(one, std::memory_order_seq_cst);
-      }
-    }
-  }
+  take_from_kernel(self, cur & ~next);
   if (has_deliverable(self)) deliver_pending(self);
 }
 

@@ -79,6 +79,13 @@ bool has_deliverable(G* self);
 // The G's mask, and changing it (how as sigprocmask). Newly unblocked
 // pending signals are delivered before it returns, as the kernel does.
 void sigmask_change(G* self, int how, uint64_t set, uint64_t* old);
+// Takes the signals in bits the kernel holds for the process (the catcher
+// has not yet) as self's own.
+void take_from_kernel(G* self, uint64_t bits);
+// After a system call that may have sent the process a signal (pidfd,
+// rt_sigqueueinfo through syscall()): self takes those it does not block
+// before the call returns, as the kernel would have it.
+void take_own_signals_now(G* self);
 // Pending for self: its own and the process's.
 uint64_t sigpending_of(G* self);
 // sigtimedwait for a G in the several-thread mode: the signal number, or

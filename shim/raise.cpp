@@ -1,8 +1,7 @@
-// shim/raise.cpp — raise and kill of one's own process. raise signals the
-// calling thread (pthread_kill of itself). kill(getpid(), sig) by a G that
-// does not block sig takes it itself before returning, which POSIX allows
-// and asks for a process where only the caller takes it; otherwise the
-// kernel gets it, and weft routes it (core/signal.h).
+// shim/raise.cpp — raise, and kill and sigqueue of one's own process.
+// raise signals the calling thread (pthread_kill of itself). A signal a
+// thread sends to its own process is routed by weft at once (core/signal.h,
+// see send_to_own_process).
 #include <errno.h>
 #include <signal.h>
 #include <unistd.h>
@@ -29,28 +28,60 @@ WEFT_EXPORT int raise(int sig) {
   return err ? -1 : 0;
 }
 
-WEFT_EXPORT int kill(pid_t pid, int sig) {
+namespace {
+
+// A signal a thread sends to its own process: routed at once, here, rather
+// than by the signal thread once the kernel has passed it on, so that it is
+// handled (by this thread if it does not block it, which POSIX allows) or
+// pending before the call returns, as with the kernel. Signals a signalfd
+// reads stay the kernel's. False: the kernel must send it.
+bool send_to_own_process(pid_t pid, int sig, siginfo_t* info) {
   G* self = current_g();
-  if (self && !self->is_g0 && signals_routed() && sig > 0 && sig < NSIG && sig != 32 &&
-      sig != 33 && !(self->sigmask.load(std::memory_order_relaxed) & sig_bit(sig)) &&
-      (pid == pid_t(sys::call6(SYS_getpid)))) {
-    KernelAction a;
-    program_action(sig, &a);
-    if (a.handler != SIG_DFL && a.handler != SIG_IGN) {
-      // The kernel's checks (permission, a process that exists) first.
-      long r = sys::call6(SYS_kill, pid, 0);
-      if (r < 0) {
-        errno = int(-r);
-        return -1;
-      }
-      siginfo_t info{};
-      info.si_signo = sig;
-      info.si_code = SI_USER;
-      info.si_pid = pid;
-      info.si_uid = uid_t(sys::call6(SYS_getuid));
-      signal_process_to(self, sig, &info);
-      return 0;
-    }
+  if (!self || self->is_g0 || !signals_routed() || !sig_routable(sig) || signalfd_reads(sig) ||
+      pid != pid_t(sys::call6(SYS_getpid)))
+    return false;
+  long r = sys::call6(SYS_kill, pid, 0);  // the kernel's checks first
+  if (r < 0) {
+    errno = int(-r);
+    return true;
+  }
+  info->si_signo = sig;
+  info->si_pid = pid;
+  info->si_uid = uid_t(sys::call6(SYS_getuid));
+  KernelAction a;
+  program_action(sig, &a);
+  bool handler = a.handler != SIG_DFL && a.handler != SIG_IGN;
+  if (handler && !(self->sigmask.load(std::memory_order_relaxed) & sig_bit(sig)))
+    signal_process_to(self, sig, info);
+  else
+    signal_process(sig, info);
+  errno = 0;
+  return true;
+}
+
+}  // namespace
+
+WEFT_EXPORT int kill(pid_t pid, int sig) {
+  siginfo_t info{};
+  info.si_code = SI_USER;
+  int saved = errno;
+  if (send_to_own_process(pid, sig, &info)) {
+    if (errno) return -1;
+    errno = saved;
+    return 0;
   }
   return real<int (*)(pid_t, int)>("kill")(pid, sig);
+}
+
+WEFT_EXPORT int sigqueue(pid_t pid, int sig, const union sigval value) {
+  siginfo_t info{};
+  info.si_code = SI_QUEUE;
+  info.si_value = value;
+  int saved = errno;
+  if (send_to_own_process(pid, sig, &info)) {
+    if (errno) return -1;
+    errno = saved;
+    return 0;
+  }
+  return real<int (*)(pid_t, int, const union sigval)>("sigqueue")(pid, sig, value);
 }

@@ -8,6 +8,7 @@
 #include "core/signal.h"
 #include "core/g.h"
 #include "core/self.h"
+#include "core/sys.h"
 
 namespace weft {
 
@@ -43,6 +44,12 @@ bool signal_syscall(long n, const long* a, long* r) {
       if (a[3] != 8) return false;
       *r = timedwait_g(reinterpret_cast<const sigset_t*>(a[0]), reinterpret_cast<siginfo_t*>(a[1]),
                        reinterpret_cast<const struct timespec*>(a[2]));
+      return true;
+    case SYS_kill:
+    case SYS_pidfd_send_signal:
+    case SYS_rt_sigqueueinfo:
+      *r = sys::call6(n, a[0], a[1], a[2], a[3]);
+      if (*r == 0) take_own_signals_now(self);
       return true;
     case SYS_sigaltstack:
       *r = altstack_g(self, reinterpret_cast<const stack_t*>(a[0]), reinterpret_cast<stack_t*>(a[1]));
