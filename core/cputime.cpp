@@ -12,12 +12,16 @@
 #include <cpuid.h>
 #include <time.h>
 
+#include "core/sched.h"
 #include "core/self.h"
+#include "core/spinlock.h"
 
 namespace weft {
 
 namespace cputime {
 bool use_tsc = false;
+std::atomic<bool> on{false};
+int64_t since = 0;
 }
 
 namespace {
@@ -82,13 +86,34 @@ void cputime_init(G* main) {
   cputime::use_tsc = invariant_tsc();
   if (cputime::use_tsc) origin = read_pair();
   based_g = main;
-  base_ns = kernel_thread_cpu_ns();
-  cpu_start(main, cpu_ticks());
 }
 
+namespace {
+// The first read starts every clock (see core/cputime.h): the G that reads
+// counts from now, as do the others running now (cpu_stop), and every G
+// from its next switch in.
+SpinLock start_lock;
+void start_clocks() {
+  SpinLockGuard l(start_lock);
+  if (cputime::on.load(std::memory_order_acquire)) return;
+  if (based_g) base_ns = kernel_thread_cpu_ns();  // main's time so far: its kernel thread's
+  cputime::since = cpu_ticks();
+  cputime::on.store(true, std::memory_order_release);
+}
+}  // namespace
+
 int64_t cpu_time_ns(G* g) {
+  if (!cputime::on.load(std::memory_order_acquire)) start_clocks();
   int64_t w = g->cpu_clock.load(std::memory_order_relaxed);
-  int64_t ticks = (w & 1) ? (w >> 1) + cpu_ticks() : w >> 1;
+  int64_t ticks;
+  if (w & 1) {
+    ticks = (w >> 1) + cpu_ticks();
+  } else {
+    ticks = w >> 1;
+    // Running since before the clocks started: its time since then.
+    uint32_t st = g->status.load(std::memory_order_relaxed);
+    if (g == current_g() || st == kGRunning) ticks += cpu_ticks() - cputime::since;
+  }
   if (ticks < 0) ticks = 0;
   int64_t ns = cputime::use_tsc ? int64_t((unsigned __int128)ticks * rate() >> 32) : ticks;
   return g == based_g ? ns + base_ns : ns;
@@ -97,7 +122,7 @@ int64_t cpu_time_ns(G* g) {
 void cputime_after_fork(G* self) {
   based_g = nullptr;
   self->cpu_clock.store(0, std::memory_order_relaxed);
-  cpu_start(self, cpu_ticks());
+  if (cpu_clocks_on()) cpu_start(self, cpu_ticks());
 }
 
 }  // namespace weft

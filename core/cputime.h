@@ -16,6 +16,8 @@
 // away (another process runs) counts too, as does an inline system call
 // that sleeps.
 //
+// The clocks start at the first read of one (before it no switch reads the
+// time): what a thread ran before that is not counted.
 // Representation (G::cpu_clock): a stopped G holds 2*ticks; a running one
 // 2*(ticks - start) + 1, so one load gives a consistent value to a reader
 // on another M, and one store per side starts or stops the clock. Only the
@@ -31,7 +33,14 @@ namespace weft {
 
 namespace cputime {
 extern bool use_tsc __attribute__((visibility("hidden")));
+// The clocks run from the first read of a thread CPU clock (cpu_time_ns),
+// so a program that never reads one pays nothing on the switch path;
+// `since` is when they started.
+extern std::atomic<bool> on __attribute__((visibility("hidden")));
+extern int64_t since __attribute__((visibility("hidden")));
 }
+
+inline bool cpu_clocks_on() { return cputime::on.load(std::memory_order_relaxed); }
 
 inline int64_t cpu_ticks() {
   return cputime::use_tsc ? int64_t(__rdtsc()) : sys::now_ns();
@@ -42,9 +51,12 @@ inline void cpu_start(G* g, int64_t now) {
   if (!(w & 1)) g->cpu_clock.store(((w >> 1) - now) * 2 + 1, std::memory_order_relaxed);
 }
 
+// A clock found stopped belongs to a G that has run since before the clocks
+// started.
 inline void cpu_stop(G* g, int64_t now) {
   int64_t w = g->cpu_clock.load(std::memory_order_relaxed);
-  if (w & 1) g->cpu_clock.store(((w >> 1) + now) * 2, std::memory_order_relaxed);
+  int64_t ran = (w & 1) ? now : now - cputime::since;
+  g->cpu_clock.store(((w >> 1) + ran) * 2, std::memory_order_relaxed);
 }
 
 // Picks the clock and starts the main thread's, which has already used the

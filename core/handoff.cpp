@@ -53,12 +53,12 @@ bool enter_blocking_syscall() {
                        std::memory_order_relaxed);
   self->status.store(kGSyscall, std::memory_order_relaxed);
   p->status.store(kPSyscall, std::memory_order_release);
-  cpu_stop(self, cpu_ticks());  // waiting in the kernel is not CPU time
+  if (cpu_clocks_on()) cpu_stop(self, cpu_ticks());  // waiting in the kernel is not CPU time
   return true;
 }
 
 void take_p_back_without_switch(G* self) {
-  cpu_start(self, cpu_ticks());
+  if (cpu_clocks_on()) cpu_start(self, cpu_ticks());
   M* m = self->m;
   P* p = m->p;
   uint32_t expected = kPSyscall;

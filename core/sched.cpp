@@ -390,9 +390,11 @@ G* find_runnable(M* m) {
 }
 
 void switch_to(M* m, G* from, G* to) {
-  int64_t now = cpu_ticks();  // one clock read ends from's run, starts to's
-  cpu_stop(from, now);
-  cpu_start(to, now);
+  if (cpu_clocks_on()) {
+    int64_t now = cpu_ticks();  // one clock read ends from's run, starts to's
+    cpu_stop(from, now);
+    cpu_start(to, now);
+  }
   to->m = m;
   if (!to->is_g0) to->status.store(kGRunning, std::memory_order_relaxed);
   if (m->p) note_running(m->p, to);
@@ -436,11 +438,11 @@ void wired_park(G* self, FinishFn fin, void* arg) {
     handoffp(p);
   }
   m->park_word.store(0, std::memory_order_relaxed);
-  cpu_stop(self, cpu_ticks());
+  if (cpu_clocks_on()) cpu_stop(self, cpu_ticks());
   fin(self, arg);
   while (!m->park_word.load(std::memory_order_acquire))
     sys::futex_wait(reinterpret_cast<uint32_t*>(&m->park_word), 0, nullptr);
-  cpu_start(self, cpu_ticks());
+  if (cpu_clocks_on()) cpu_start(self, cpu_ticks());
   acquirep(m, m->nextp);
   m->nextp = nullptr;
   note_running(m->p, self);
