@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/sigmask.h"
 #include "core/sys.h"
 #include "core/tls.h"
 #include "core/warn.h"
@@ -78,17 +79,13 @@ void on_setxid(int, siginfo_t* si, void*) {
   sys::futex_wake(&r->done, 1);
 }
 
-struct KernelSigaction {
-  void (*handler)(int, siginfo_t*, void*);
-  unsigned long flags;
-  void (*restorer)();
-  uint64_t mask;
-};
-
 void install_handler() {
   constexpr unsigned long kSaRestorer = 0x04000000;
-  KernelSigaction act{on_setxid, SA_SIGINFO | SA_RESTART | kSaRestorer, weft_setxid_restorer,
-                      ~uint64_t{0}};  // nothing interrupts the handler
+  KernelAction act{};
+  act.action = on_setxid;
+  act.flags = SA_SIGINFO | SA_RESTART | kSaRestorer;
+  act.restorer = weft_setxid_restorer;
+  act.mask = ~uint64_t{0};  // nothing interrupts the handler
   sys::call6(SYS_rt_sigaction, kSigSetxid, long(&act), 0, 8);
 }
 

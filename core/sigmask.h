@@ -8,11 +8,15 @@
 
 namespace weft {
 
-// rt_sigaction's own layout (what the kernel holds for a signal).
+// rt_sigaction's own layout (what the kernel holds for a signal), for the
+// raw system call: libc's sigaction would hide glibc's reserved signals.
 struct KernelAction {
-  __sighandler_t handler;
+  union {
+    __sighandler_t handler;                       // also SIG_DFL, SIG_IGN
+    void (*action)(int, siginfo_t*, void*);       // with SA_SIGINFO
+  };
   unsigned long flags;
-  void* restorer;
+  void (*restorer)();
   uint64_t mask;
 };
 

@@ -29,6 +29,7 @@
 #include "core/real.h"
 #include "core/sched.h"
 #include "core/self.h"
+#include "core/sigmask.h"
 #include "core/sys.h"
 
 namespace weft {
@@ -38,14 +39,6 @@ namespace {
 constexpr int kSigCancel = 32;
 // si_value of weft's signal (glibc's pthread_cancel sends SI_TKILL ones).
 constexpr int kMagic = 0x77656674;  // "weft"
-
-// The kernel's struct sigaction on x86-64.
-struct KernelSigaction {
-  void (*handler)(int, siginfo_t*, void*);
-  unsigned long flags;
-  void (*restorer)();
-  uint64_t mask;
-};
 
 void (*glibc_handler)(int, siginfo_t*, void*);
 
@@ -85,12 +78,12 @@ void install_handler() {
   tcb_field<int>(dummy, tcb_off::kTid) = 1;
   *cancel_bits::word(dummy) = cancel_bits::kCanceling | cancel_bits::kCanceled;
   real<int (*)(pthread_t)>("pthread_cancel")(reinterpret_cast<pthread_t>(dummy));
-  KernelSigaction old{};
+  KernelAction old{};
   sys::call6(SYS_rt_sigaction, kSigCancel, 0, (long)&old, sizeof(uint64_t));
-  if (old.handler == on_sigcancel) return;
-  glibc_handler = (old.flags & SA_SIGINFO) ? old.handler : nullptr;
-  KernelSigaction sa = old;
-  sa.handler = on_sigcancel;
+  if (old.action == on_sigcancel) return;
+  glibc_handler = (old.flags & SA_SIGINFO) ? old.action : nullptr;
+  KernelAction sa = old;
+  sa.action = on_sigcancel;
   sa.flags = old.flags | SA_SIGINFO | SA_RESTART;
   sys::call6(SYS_rt_sigaction, kSigCancel, (long)&sa, 0, sizeof(uint64_t));
 }
