@@ -26,6 +26,7 @@
 #include "core/cancel_bits.h"
 #include "core/preempt.h"
 #include "core/sched.h"
+#include "core/stack.h"
 #include "core/syscall_cancel.h"
 
 extern "C" void weft_async_cancel();
@@ -83,10 +84,7 @@ bool safe_point(uintptr_t ip, long rax) {
 // Room for the unwind below sp, when sp is on g's own stack (a stack weft
 // did not make, such as a sigaltstack or the main thread's, is not known).
 bool room_for_unwind(const G* g, uintptr_t sp) {
-  if (!g->map_base) return true;
-  uintptr_t lo = uintptr_t(g->map_base) + g->guard, hi = uintptr_t(g->stack_hi);
-  if (sp > hi || sp < lo) return true;
-  return sp - lo >= kRedZone + 16 + kUnwindReserve;
+  return stack_room(g, sp, kRedZone + 16 + kUnwindReserve) != StackRoom::kFull;
 }
 
 }  // namespace

@@ -66,6 +66,7 @@ struct G {
   size_t guard = 0;
   bool user_stack = false;     // pthread_attr_setstack memory: never reused
   bool tls_released = false;   // its TLS was freed by the G itself (user stacks)
+  bool raised_restart = true;  // see raised_signals below
   int32_t arena = -1;          // the stack arena it was carved from, or -1
   char* stack_hi = nullptr;    // highest usable byte + 1 (below G/TLS/TCB)
 
@@ -130,8 +131,9 @@ struct G {
   // delivered yet (routed_signals: those of them routed from the process,
   // whose siginfo the process keeps); interrupt_req: its wait is to end
   // without a signal (pthread_cancel). sigmask and sigwait_set are written
-  // by the G only; raised_signals: what its last delivery ran (an
-  // interrupted I/O call restarts only if every one has SA_RESTART).
+  // by the G only; raised_signals: the handlers its last delivery ran, and
+  // raised_restart (packed above) whether every one had SA_RESTART then
+  // (an interrupted call restarts only if so).
   std::atomic<uint64_t> pending_signals{0};
   std::atomic<uint64_t> routed_signals{0};
   std::atomic<uint64_t> sigmask{0};

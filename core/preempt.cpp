@@ -43,6 +43,7 @@
 #include "core/sched.h"
 #include "core/signal.h"
 #include "core/sigmask.h"
+#include "core/stack.h"
 #include "core/stats.h"
 #include "core/sys.h"
 
@@ -110,11 +111,7 @@ void find_text_of(uintptr_t addr, Range* out) {
 bool safe_to_deliver(G* g, const ucontext_t* uc) {
   const greg_t* r = uc->uc_mcontext.gregs;
   uintptr_t sp = uintptr_t(r[REG_RSP]);
-  if (g->map_base) {
-    uintptr_t lo = uintptr_t(g->map_base) + g->guard, hi = uintptr_t(g->stack_hi);
-    bool on_stack = sp <= hi && sp >= lo;
-    if (on_stack && sp < lo + kDeliverReserve) return false;
-  }
+  if (stack_room(g, sp, kDeliverReserve) == StackRoom::kFull) return false;
   uint32_t status = g->status.load(std::memory_order_relaxed);
   if (status == kGSyscall) return true;
   if (status != kGRunning) return false;
@@ -183,22 +180,7 @@ bool preemptible(G* g, const ucontext_t* uc) {
   if (code_of(uintptr_t(uc->uc_mcontext.gregs[REG_RIP])) != CodeOf::kProgram) return false;
   uintptr_t sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
   size_t need = kRedZone + 8 + 17 * 8 + weft_xsave_size + 64 + kYieldReserve;
-  if (g->map_base) {  // the main thread's stack is the process's, and grows
-    uintptr_t lo = uintptr_t(g->map_base) + g->guard, hi = uintptr_t(g->stack_hi);
-    if (sp > hi || sp < lo + need) return false;  // not on its stack (sigaltstack), or full
-  }
-  return true;
-}
-
-// Whether every signal in ran has SA_RESTART.
-bool all_restart(uint64_t ran) {
-  for (int sig = 1; ran; sig++, ran >>= 1) {
-    if (!(ran & 1)) continue;
-    KernelAction a;
-    program_action(sig, &a);
-    if (!(a.flags & SA_RESTART)) return false;
-  }
-  return true;
+  return stack_room(g, sp, need) == StackRoom::kRoom;  // not a sigaltstack, not full
 }
 
 // A poke: runs the G's deliverable signals here, on its stack. A system
@@ -219,7 +201,7 @@ void deliver_on_poke(G* g, ucontext_t* uc) {
   greg_t* r = uc->uc_mcontext.gregs;
   auto* ip = reinterpret_cast<const unsigned char*>(r[REG_RIP]);
   if (in_call && ran && weft_text.has(uintptr_t(ip)) && ip[0] == 0x0f && ip[1] == 0x05 &&
-      !all_restart(ran)) {
+      !g->raised_restart) {
     r[REG_RAX] = -EINTR;
     r[REG_RIP] += 2;
   }

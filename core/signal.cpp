@@ -38,6 +38,14 @@ siginfo_t kept_info(int sig) {
   return process_info[sig];
 }
 
+// One of set that the kernel holds for this task or the process, taken now
+// (the caller's task blocks it), or 0.
+int dequeue_from_kernel(uint64_t set, siginfo_t* info) {
+  timespec zero{0, 0};
+  long sig = sys::call6(SYS_rt_sigtimedwait, long(&set), long(info), long(&zero), 8);
+  return sig > 0 ? int(sig) : 0;
+}
+
 // What pthread_kill's tgkill would have carried.
 siginfo_t tkill_info(int sig) {
   siginfo_t si;
@@ -154,7 +162,6 @@ namespace {
 
 struct Route {
   uint64_t bit;
-  bool handled;  // a handler or SIG_IGN: not the catcher's default action
   G* target = nullptr;
   bool waiter = false;
 };
@@ -189,14 +196,14 @@ void signal_process(int sig, const siginfo_t* info) {
   KernelAction a;
   program_action(sig, &a);
   for (;;) {
-    Route r{sig_bit(sig), a.handler != SIG_DFL};
+    Route r{sig_bit(sig)};
     for_each_linked_g(pick, &r);
     if (!r.target) {
       if (a.handler == SIG_IGN) return;
       keep_info(sig, info);
       process_pending.fetch_or(r.bit, std::memory_order_seq_cst);
       // A G that unblocked it meanwhile did not see it: look once more.
-      Route again{r.bit, r.handled};
+      Route again{r.bit};
       for_each_linked_g(pick, &again);
       if (!again.target || !(process_pending.fetch_and(~r.bit) & r.bit)) return;
       continue;
@@ -244,8 +251,6 @@ uint64_t take_process_pending(uint64_t set) {
 
 void forget_process_pending() { process_pending.store(0, std::memory_order_relaxed); }
 
-bool process_signals_pending() { return process_pending.load(std::memory_order_relaxed) != 0; }
-
 void signal_process_later(int sig) {
   // The interrupted code may hold info_lock: the siginfo is not kept.
   process_pending.fetch_or(sig_bit(sig), std::memory_order_seq_cst);
@@ -262,6 +267,7 @@ bool has_deliverable(G* self) {
 uint64_t deliver_pending(G* self, void* uc) {
   self->interrupt_req.store(0, std::memory_order_relaxed);
   uint64_t ran = 0;
+  bool all_restart = true;
   for (;;) {
     uint64_t skip = self->sigmask.load(std::memory_order_seq_cst) |
                     self->sigwait_set.load(std::memory_order_seq_cst);
@@ -272,9 +278,13 @@ uint64_t deliver_pending(G* self, void* uc) {
     siginfo_t info;
     if (!claim(self, sig, &info)) continue;
     bool restart = true;
-    if (run_action(self, sig, &info, uc, &restart)) ran |= sig_bit(sig);
+    if (run_action(self, sig, &info, uc, &restart)) {
+      ran |= sig_bit(sig);
+      all_restart &= restart;
+    }
   }
   self->raised_signals = ran;
+  self->raised_restart = all_restart;
   return ran;
 }
 
@@ -283,10 +293,8 @@ void take_from_kernel(G* self, uint64_t bits) {
   for (; opened; opened &= opened - 1) {
     uint64_t one = opened & -opened;
     siginfo_t info;
-    timespec zero{0, 0};
-    long sig = sys::call6(SYS_rt_sigtimedwait, long(&one), long(&info), long(&zero), 8);
-    if (sig > 0) {
-      keep_info(int(sig), &info);
+    if (int sig = dequeue_from_kernel(one, &info)) {
+      keep_info(sig, &info);
       self->routed_signals.fetch_or(one, std::memory_order_seq_cst);
       self->pending_signals.fetch_or(one, std::memory_order_seq_cst);
     }
@@ -333,11 +341,8 @@ namespace {
 // one the kernel still holds for the process (the catcher has not taken it
 // yet): this M blocks it too, so it may take it as the catcher would.
 int take_waited(G* self, uint64_t set, siginfo_t* info) {
-  if (uint64_t in_kernel = sigmask_kernel_pending() & set) {
-    timespec zero{0, 0};
-    long sig = sys::call6(SYS_rt_sigtimedwait, long(&in_kernel), long(info), long(&zero), 8);
-    if (sig > 0) return int(sig);
-  }
+  if (uint64_t in_kernel = sigmask_kernel_pending() & set)
+    if (int sig = dequeue_from_kernel(in_kernel, info)) return sig;
   for (;;) {
     uint64_t any = (self->pending_signals.load(std::memory_order_seq_cst) |
                     process_pending.load(std::memory_order_seq_cst)) & set;

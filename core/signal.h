@@ -55,7 +55,6 @@ void signal_process_to(G* self, int sig, const siginfo_t* info);
 // only kept pending for the process (Gs find it at their next switch),
 // without its siginfo.
 void signal_process_later(int sig);
-bool process_signals_pending();
 void forget_process_pending();  // fork child
 // Takes the bits of set from the process's pending set.
 uint64_t take_process_pending(uint64_t set);
@@ -71,7 +70,8 @@ void interrupt_wait(G* g);
 // Runs the handlers of self's pending signals that it does not block (and
 // takes process-pending ones it can), lowest number first; uc is the
 // interrupted context when called from a signal handler, else nullptr.
-// Records what ran in G::raised_signals and returns it.
+// Records what ran in G::raised_signals (and whether all of it had
+// SA_RESTART in G::raised_restart) and returns it.
 uint64_t deliver_pending(G* self, void* uc = nullptr);
 // Whether self has a signal deliver_pending would run now.
 bool has_deliverable(G* self);

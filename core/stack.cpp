@@ -436,4 +436,11 @@ void g_free(G* g, P* p) {
   }
 }
 
+StackRoom stack_room(const G* g, uintptr_t sp, size_t need) {
+  if (!g->map_base) return StackRoom::kRoom;
+  uintptr_t lo = uintptr_t(g->map_base) + g->guard, hi = uintptr_t(g->stack_hi);
+  if (sp > hi || sp < lo) return StackRoom::kOffStack;
+  return sp - lo >= need ? StackRoom::kRoom : StackRoom::kFull;
+}
+
 }  // namespace weft

@@ -19,6 +19,7 @@
 // timeouts under the heap lock for this reason).
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 namespace weft {
 
@@ -50,5 +51,12 @@ void* g0_alloc(G* g0, size_t size, char** stack_top);
 void g_free(G* g, P* p);
 // In a fork child (core/fork.cpp): a vanished thread may have held the lock.
 void stacks_after_fork();
+
+// Whether code that interrupted g at stack pointer sp (a signal handler)
+// may use `need` bytes below it: kRoom, kFull, or kOffStack when sp is not
+// on the stack weft made for g (a sigaltstack). The main thread's stack is
+// the process's and grows: always kRoom.
+enum class StackRoom { kRoom, kFull, kOffStack };
+StackRoom stack_room(const G* g, uintptr_t sp, size_t need);
 
 }  // namespace weft

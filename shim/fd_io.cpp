@@ -44,35 +44,19 @@ struct Cursor {
   }
 };
 
-// The kernel's sigaction (rt_sigaction), read without libc.
-struct KernelSigaction {
-  void* handler;
-  unsigned long flags;
-  void* restorer;
-  uint64_t mask;
-};
-
 // After a park ended with EINTR: acts on a cancellation request (at a
 // cancellation point; elsewhere an asynchronous one, which NPTL's signal
 // would have acted on in the kernel), then tells whether the kernel would
-// have restarted
-// the call: every signal raised on the G at its resume either has no
-// handler (SIG_IGN / SIG_DFL never interrupt a call) or has SA_RESTART, and
-// the socket has no timeout for this direction.
+// have restarted the call: every handler that ran on the G at its resume
+// had SA_RESTART (core/signal.h), and the socket has no timeout for this
+// direction (SIG_IGN / SIG_DFL never interrupt a call).
 bool restarts(const Waiting& w) {
   if (w.cancellable)
     cancel_point();
   else
     sync::async_cancel_point();
-  uint64_t bits = current_g()->raised_signals;
-  for (int sig = 1; bits; sig++, bits >>= 1) {
-    if (!(bits & 1)) continue;
-    KernelSigaction sa;
-    if (sys::call6(SYS_rt_sigaction, sig, 0, (long)&sa, 8) != 0) continue;
-    if (sa.handler == (void*)SIG_IGN || sa.handler == (void*)SIG_DFL) continue;
-    if (w.timeout_set || !(sa.flags & SA_RESTART)) return false;
-  }
-  return true;
+  const G* self = current_g();
+  return !self->raised_signals || (!w.timeout_set && self->raised_restart);
 }
 
 // poll(2) with a zero timeout: whether fd is ready for mode now (or poll
