@@ -11,6 +11,7 @@
 #include "core/signal.h"
 #include "core/sigmask.h"
 #include "shim/thread.h"
+#include "shim/signal_calls.h"
 
 namespace weft {
 

@@ -9,6 +9,7 @@
 #include "core/self.h"
 #include "core/signal.h"
 #include "shim/blocking_call.h"
+#include "shim/signal_calls.h"
 
 namespace weft {
 

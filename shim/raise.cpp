@@ -11,21 +11,25 @@
 #include "core/signal.h"
 #include "core/sigmask.h"
 #include "core/sys.h"
+#include "shim/signal_calls.h"
 #include "shim/thread.h"
 
-namespace weft {
-int kill_thread(G* g, int sig);  // shim/pthread_kill.cpp
-}
-
 using namespace weft;
+
+namespace {
+// 0, or -1 with errno set to err (libc's convention for an errno value).
+int libc_answer(int err) {
+  if (err == 0) return 0;
+  errno = err;
+  return -1;
+}
+}  // namespace
 
 WEFT_EXPORT int raise(int sig) {
   G* self = current_g();
   if (!runtime_active() || !self || self->is_g0 || !signals_routed())
     return real<int (*)(int)>("raise")(sig);
-  int err = kill_thread(self, sig);
-  if (err) errno = err;
-  return err ? -1 : 0;
+  return libc_answer(kill_thread(self, sig));
 }
 
 namespace {
@@ -34,17 +38,15 @@ namespace {
 // than by the signal thread once the kernel has passed it on, so that it is
 // handled (by this thread if it does not block it, which POSIX allows) or
 // pending before the call returns, as with the kernel. Signals a signalfd
-// reads stay the kernel's. False: the kernel must send it.
-bool send_to_own_process(pid_t pid, int sig, siginfo_t* info) {
+// reads stay the kernel's. Returns 0 or an errno value, or -1 when the
+// kernel must send it.
+int send_to_own_process(pid_t pid, int sig, siginfo_t* info) {
   G* self = current_g();
   if (!self || self->is_g0 || !signals_routed() || !sig_routable(sig) || signalfd_reads(sig) ||
       pid != pid_t(sys::call6(SYS_getpid)))
-    return false;
+    return -1;
   long r = sys::call6(SYS_kill, pid, 0);  // the kernel's checks first
-  if (r < 0) {
-    errno = int(-r);
-    return true;
-  }
+  if (r < 0) return int(-r);
   info->si_signo = sig;
   info->si_pid = pid;
   info->si_uid = uid_t(sys::call6(SYS_getuid));
@@ -55,8 +57,7 @@ bool send_to_own_process(pid_t pid, int sig, siginfo_t* info) {
     signal_process_to(self, sig, info);
   else
     signal_process(sig, info);
-  errno = 0;
-  return true;
+  return 0;
 }
 
 }  // namespace
@@ -64,12 +65,8 @@ bool send_to_own_process(pid_t pid, int sig, siginfo_t* info) {
 WEFT_EXPORT int kill(pid_t pid, int sig) {
   siginfo_t info{};
   info.si_code = SI_USER;
-  int saved = errno;
-  if (send_to_own_process(pid, sig, &info)) {
-    if (errno) return -1;
-    errno = saved;
-    return 0;
-  }
+  int err = send_to_own_process(pid, sig, &info);
+  if (err >= 0) return libc_answer(err);
   return real<int (*)(pid_t, int)>("kill")(pid, sig);
 }
 
@@ -77,11 +74,7 @@ WEFT_EXPORT int sigqueue(pid_t pid, int sig, const union sigval value) {
   siginfo_t info{};
   info.si_code = SI_QUEUE;
   info.si_value = value;
-  int saved = errno;
-  if (send_to_own_process(pid, sig, &info)) {
-    if (errno) return -1;
-    errno = saved;
-    return 0;
-  }
+  int err = send_to_own_process(pid, sig, &info);
+  if (err >= 0) return libc_answer(err);
   return real<int (*)(pid_t, int, const union sigval)>("sigqueue")(pid, sig, value);
 }

@@ -5,17 +5,13 @@
 #include <signal.h>
 #include <sys/syscall.h>
 
-#include "core/signal.h"
 #include "core/g.h"
 #include "core/self.h"
+#include "core/signal.h"
 #include "core/sys.h"
+#include "shim/signal_calls.h"
 
 namespace weft {
-
-int change_thread_mask(int how, const sigset_t* set, sigset_t* old);            // pthread_sigmask.cpp
-long suspend_g(G* self, uint64_t mask);                                         // sigsuspend.cpp
-long timedwait_g(const sigset_t* set, siginfo_t* info, const struct timespec*);  // sigwait.cpp
-long altstack_g(G* self, const stack_t* ss, stack_t* old);                      // sigaltstack.cpp
 
 bool signal_syscall(long n, const long* a, long* r) {
   G* self = current_g();

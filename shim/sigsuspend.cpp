@@ -10,6 +10,7 @@
 #include "core/signal.h"
 #include "core/sigmask.h"
 #include "shim/blocking_call.h"
+#include "shim/signal_calls.h"
 
 using namespace weft;
 

@@ -12,6 +12,7 @@
 #include "core/sigmask.h"
 #include "core/sys.h"
 #include "shim/blocking_call.h"
+#include "shim/signal_calls.h"
 
 using namespace weft;
 
