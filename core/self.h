@@ -25,6 +25,11 @@ inline constexpr size_t kMultipleThreads = 0x18;
 inline constexpr size_t kGscopeFlag = 0x1c;
 inline constexpr size_t kSysinfo = 0x20;          // 0x20..0x37 copied from main
 inline constexpr size_t kCurrentG = 0x38;         // weft's G pointer
+// The G a pthread_t (the TCB address) names, for lookups by handle: the same
+// as kCurrentG for a G's TCB, but never hidden (vfork hides kCurrentG while
+// its child runs, and another thread may join or signal the G meanwhile).
+// unused_vgetcpu_cache[1], which glibc 2.36 does not read either.
+inline constexpr size_t kHandleG = 0x40;
 inline constexpr size_t kList = 704;          // list_t in glibc's thread lists
 inline constexpr size_t kTid = 720;
 inline constexpr size_t kRobustHead = 736;        // struct robust_list_head

@@ -108,6 +108,7 @@ void fill_fields(char* t, G* g) {
   tcb_field<int>(t, tcb_off::kGscopeFlag) = 0;
   memcpy(t + tcb_off::kSysinfo, static_cast<char*>(main_tcb) + tcb_off::kSysinfo, 0x18);
   tcb_field<G*>(t, tcb_off::kCurrentG) = g;
+  tcb_field<G*>(t, tcb_off::kHandleG) = g;
   // The thread id comes with the thread's creation (core/tid.h).
   reset_robust_list(t);
   tcb_field<void*>(t, tcb_off::kSpecific) = t + kSpecific1stBlock;
@@ -215,7 +216,7 @@ void for_each_linked_g(bool (*fn)(G*, void*), void* arg) {
   for (ListHead* head : {stack_user, stack_used}) {
     for (ListHead* e = head->prev; more && e != head; e = e->prev) {  // oldest first
       char* tcb = reinterpret_cast<char*>(e) - tcb_off::kList;
-      G* g = __atomic_load_n(&tcb_field<G*>(tcb, tcb_off::kCurrentG), __ATOMIC_RELAXED);
+      G* g = __atomic_load_n(&tcb_field<G*>(tcb, tcb_off::kHandleG), __ATOMIC_RELAXED);
       if (g && !g->is_g0 && g->tcb == tcb) more = fn(g, arg);
     }
   }

@@ -194,6 +194,7 @@ void start() {
   debug_configure(env("WEFT_DEBUG"));
   // From here on the main thread is a G.
   tcb_field<G*>(main_tcb, tcb_off::kCurrentG) = &main_g;
+  tcb_field<G*>(main_tcb, tcb_off::kHandleG) = &main_g;
   state.store(kActive, std::memory_order_release);
 }
 

@@ -31,7 +31,7 @@ bool runtime_active();
 bool ensure_runtime();
 
 inline G* g_of(pthread_t t) {
-  return t ? tcb_field<G*>(reinterpret_cast<void*>(t), tcb_off::kCurrentG) : nullptr;
+  return t ? tcb_field<G*>(reinterpret_cast<void*>(t), tcb_off::kHandleG) : nullptr;
 }
 inline pthread_t handle_of(G* g) { return reinterpret_cast<pthread_t>(g->tcb); }
 
